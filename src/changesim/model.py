@@ -1,0 +1,246 @@
+"""ChangeModel: the organisation changing week by week (one Mesa step = one week).
+
+The step reads like the process overview in docs/ODD.md, one named stage each:
+
+1. open phases of the route whose time or gate has come;
+2. interventions act;
+3. readiness follows the neighbours; change fatigue raises resistance;
+4. adopters may revert while their unit's quality is below the old level; in-scope
+   non-adopters adopt under the scenario's rule;
+5. each unit's service quality follows its adoption (the J-curve);
+6. the week is recorded.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from changesim.agents import Employee, Unit
+from changesim.interventions import apply_interventions, bind_interventions
+from changesim.network import build_network
+from changesim.outcomes import Recorder
+from changesim.population import build_employees
+from changesim.rules import RuleInputs, get_rule
+from changesim.scenario import Scenario
+from changesim.selection import choose_employees
+from changesim.state import NOT_YET, OrgState
+from changesim.strategy import expand_route
+
+
+class ChangeModel(mesa.Model):
+    """Agent-based model of one organisational change.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (see :func:`changesim.load_scenario`).
+    seed : int, optional
+        Seed of the model's random number generator; defaults to ``scenario.seed``.
+        All randomness of a run comes from this one ``numpy.random.Generator``.
+    agents : bool
+        Create the Mesa ``Employee`` and ``Unit`` agents (views onto the state arrays).
+
+    Attributes
+    ----------
+    settings : Scenario
+        The scenario being run (``Model.scenario`` is Mesa's own, unrelated attribute).
+    state : OrgState
+        Employee and unit arrays.
+    recorder : Recorder
+        Weekly per-unit records.
+    """
+
+    def __init__(self, scenario: Scenario, *, seed: int | None = None, agents: bool = True):
+        self.seed_used = scenario.seed if seed is None else seed
+        super().__init__(rng=self.seed_used)
+        self.settings = scenario
+        self.unit_names = scenario.organisation.names
+        self.rule = get_rule(scenario.adoption.rule)
+        self.phases = expand_route(scenario.route, scenario.organisation)
+        self.phase_opened: list[int] = [NOT_YET] * len(self.phases)
+        self.state = self._initial_state()
+        self.interventions = bind_interventions(scenario.interventions, self.unit_names, self.state)
+        self._choose_initial_adopters()
+        self.recorder = Recorder(self.unit_names, self.state.headcount)
+        self.units: list[Unit] = []
+        self.employees: list[Employee] = []
+        if agents:
+            self.units = [Unit(self, i) for i in range(len(self.unit_names))]
+            self.employees = [Employee(self, i) for i in range(self.state.size)]
+        self.week_cost = 0.0
+        self._open_phases()
+        self._update_quality()
+        self.recorder.record(self.state, self.week_cost)
+
+    # ------------------------------------------------------------------ setup
+
+    def _initial_state(self) -> OrgState:
+        employees = build_employees(self.settings, self.rng)
+        network = build_network(self.settings.network, employees, self.rng)
+        n_units = len(self.unit_names)
+        headcount = np.bincount(employees.unit, minlength=n_units).astype(np.int64)
+        return OrgState(
+            unit=employees.unit,
+            readiness=employees.readiness,
+            resistance=employees.resistance,
+            threshold=employees.threshold,
+            manager=employees.manager,
+            weight=np.ones(employees.size),
+            seed_adopter=employees.initial_adopter.copy(),
+            champion=np.zeros(employees.size, dtype=bool),
+            adopted=np.zeros(employees.size, dtype=bool),
+            adoption_week=np.full(employees.size, NOT_YET, dtype=np.int32),
+            network=network,
+            headcount=headcount,
+            opened_week=np.full(n_units, NOT_YET, dtype=np.int32),
+            cutover_week=np.full(n_units, NOT_YET, dtype=np.int32),
+            quality=np.ones(n_units),
+            learning_boost=np.zeros(n_units),
+            redesign=np.zeros(n_units),
+        )
+
+    def _choose_initial_adopters(self) -> None:
+        spec = self.settings.adoption.initial_adopters
+        if spec.choose == "table":
+            return  # already marked from the population table
+        count = spec.count if spec.count is not None else round((spec.share or 0) * self.state.size)
+        pool = np.arange(self.state.size)
+        chosen = choose_employees(spec.choose, pool, count, self.state, self.rng)
+        self.state.seed_adopter[chosen] = True
+
+    # ------------------------------------------------------------------ the week
+
+    def step(self) -> None:
+        """Advance the organisation by one week."""
+        state = self.state
+        state.week += 1
+        self._open_phases()
+        self.week_cost = apply_interventions(self.interventions, state, self.rng)
+        self._social_influence()
+        self._change_fatigue()
+        self._revert()
+        self._adopt()
+        self._update_quality()
+        self.recorder.record(state, self.week_cost)
+
+    def _open_phases(self) -> None:
+        """Stage 1: open every phase whose start week or gate has come."""
+        state = self.state
+        for i, phase in enumerate(self.phases):
+            if self.phase_opened[i] != NOT_YET:
+                continue
+            if i == 0:
+                ready = state.week >= phase.after_weeks
+            else:
+                previous = self.phase_opened[i - 1]
+                if previous == NOT_YET:
+                    return
+                ready = phase.ready(state.week - previous, self._phase_share(i - 1))
+            if not ready:
+                return
+            self.phase_opened[i] = state.week
+            units = [self.unit_names.index(name) for name in phase.units]
+            state.opened_week[units] = state.week
+            newly = np.isin(state.unit, units) & state.seed_adopter & ~state.adopted
+            state.adopted[newly] = True
+            state.adoption_week[newly] = state.week
+
+    def _phase_share(self, i: int) -> float:
+        units = [self.unit_names.index(name) for name in self.phases[i].units]
+        adopted = self.state.per_unit(self.state.adopted)[units].sum()
+        return float(adopted / self.state.headcount[units].sum())
+
+    def _social_influence(self) -> None:
+        """Stage 3a: readiness moves toward the influence-weighted neighbours' readiness."""
+        state = self.state
+        rate = self.settings.influence.readiness_influence
+        if rate == 0:
+            return
+        target = state.network.neighbour_mean(state.readiness, state.weight, state.readiness)
+        state.readiness += rate * (target - state.readiness)
+
+    def _change_fatigue(self) -> None:
+        """Stage 3b: several units changing at once raise in-scope non-adopters' resistance.
+
+        Under the organisation approach resistance is a given and does not move.
+        """
+        state = self.state
+        if self.settings.approach != "individual":
+            return
+        changing = (state.opened_week != NOT_YET) & (state.cutover_week == NOT_YET)
+        extra = int(changing.sum()) - 1
+        if extra <= 0:
+            return
+        tired = state.in_scope & ~state.adopted & changing[state.unit]
+        rate = self.settings.influence.fatigue * extra
+        state.resistance[tired] += rate * (1.0 - state.resistance[tired])
+
+    def _effective_resistance(self) -> np.ndarray:
+        return self.state.resistance * (1.0 - self.state.redesign[self.state.unit])
+
+    def _revert(self) -> None:
+        """Stage 4a: adopters in units whose quality is below the old level may revert."""
+        state = self.state
+        rate = self.settings.adoption.revert
+        struggling = state.quality < 1.0
+        if rate == 0 or not struggling.any():
+            return
+        candidates = np.flatnonzero(state.adopted & struggling[state.unit])
+        if len(candidates) == 0:
+            return
+        probability = rate * self._effective_resistance()[candidates]
+        reverted = candidates[self.rng.random(len(candidates)) < probability]
+        state.adopted[reverted] = False
+        state.adoption_week[reverted] = NOT_YET
+
+    def _adopt(self) -> None:
+        """Stage 4b: in-scope non-adopters adopt with the rule's probability."""
+        state = self.state
+        candidates = np.flatnonzero(state.in_scope & ~state.adopted)
+        if len(candidates) == 0:
+            return
+        share = state.network.neighbour_mean(state.adopted.astype(np.float64), state.weight)
+        settings = self.settings.adoption
+        inputs = RuleInputs(
+            neighbour_share=share[candidates],
+            readiness=state.readiness[candidates],
+            resistance=self._effective_resistance()[candidates],
+            threshold=state.threshold[candidates],
+            p=settings.p,
+            q=settings.q,
+            k=settings.k,
+            params=settings.params,
+        )
+        probability = self.rule(inputs)
+        adopters = candidates[self.rng.random(len(candidates)) < probability]
+        state.adopted[adopters] = True
+        state.adoption_week[adopters] = state.week
+
+    def _update_quality(self) -> None:
+        """Stage 5: unit quality = old work, adopters' learning work, minus the mixing loss.
+
+        Q = (1 - a) + a (Q0 + (Q1 - Q0) L) - d (1 - rho) 4 a (1 - a), with a the adopted share,
+        L the adopters' mean learning progress 1 - exp(-weeks since adoption / tau) and rho
+        the unit's work redesign.
+        """
+        state = self.state
+        spec = self.settings.quality
+        share = state.adopted_share()
+        adopters = np.flatnonzero(state.adopted)
+        tau = spec.learning_weeks / (1.0 + state.learning_boost[state.unit[adopters]])
+        progress = 1.0 - np.exp(-(state.week - state.adoption_week[adopters]) / tau)
+        count = np.bincount(state.unit[adopters], minlength=len(share))
+        total = np.bincount(state.unit[adopters], weights=progress, minlength=len(share))
+        learned = np.divide(total, count, out=np.zeros(len(share)), where=count > 0)
+        adopter_quality = spec.learning_start + (spec.new_level - spec.learning_start) * learned
+        mixing = spec.mixing_penalty * (1.0 - state.redesign) * 4.0 * share * (1.0 - share)
+        state.quality = (1.0 - share) + share * adopter_quality - mixing
+        cut = (state.cutover_week == NOT_YET) & (share >= spec.cutover_share)
+        state.cutover_week[cut] = state.week
+
+    def run(self, weeks: int | None = None) -> None:
+        """Run ``weeks`` steps (default: the scenario's remaining weeks)."""
+        remaining = self.settings.weeks - self.state.week if weeks is None else weeks
+        for _ in range(remaining):
+            self.step()

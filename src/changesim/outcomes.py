@@ -1,0 +1,142 @@
+"""Weekly records per unit and the per-run summary metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from changesim.state import NOT_YET, OrgState
+
+ADOPTION_MILESTONES = (0.5, 0.8, 0.95)
+#: Rogers (2003) adopter categories by adoption time in standard deviations from the mean.
+ROGERS_CATEGORIES = ("innovators", "early_adopters", "early_majority", "late_majority", "laggards")
+ORGANISATION = "all"
+
+
+class Recorder:
+    """Collects per-unit aggregates each week in arrays; builds a tidy frame at the end.
+
+    Unit-level aggregates only (O(units) per week), never employee snapshots.
+    """
+
+    def __init__(self, unit_names: list[str], headcount: np.ndarray) -> None:
+        self.unit_names = unit_names
+        self.headcount = headcount
+        self.rows: dict[str, list[np.ndarray]] = {
+            "adopted": [],
+            "in_scope": [],
+            "readiness": [],
+            "resistance": [],
+            "quality": [],
+        }
+        self.cost: list[float] = []
+
+    def record(self, state: OrgState, cost: float) -> None:
+        """Record the state at the end of the current week."""
+        self.rows["adopted"].append(state.per_unit(state.adopted))
+        self.rows["in_scope"].append(
+            np.where(state.opened_week != NOT_YET, state.headcount, 0).astype(np.float64)
+        )
+        self.rows["readiness"].append(state.per_unit(state.readiness))
+        self.rows["resistance"].append(state.per_unit(state.resistance))
+        self.rows["quality"].append(state.quality.copy())
+        self.cost.append(cost)
+
+    def weekly_frame(self):
+        """Tidy DataFrame: one row per week and unit, plus ``unit == "all"`` per week.
+
+        Columns: week, unit, headcount, adopted, in_scope, adopted_share, in_scope_share,
+        readiness_mean, resistance_mean, quality, intervention_cost (organisation rows only;
+        the cost spent in that week).
+        """
+        import pandas as pd
+
+        data = {key: np.vstack(values) for key, values in self.rows.items()}
+        weeks, n_units = data["adopted"].shape
+        total = float(self.headcount.sum())
+        weight = self.headcount / total
+        columns = {
+            "adopted": np.column_stack([data["adopted"], data["adopted"].sum(axis=1)]),
+            "in_scope": np.column_stack([data["in_scope"], data["in_scope"].sum(axis=1)]),
+            "readiness_sum": np.column_stack([data["readiness"], data["readiness"].sum(axis=1)]),
+            "resistance_sum": np.column_stack([data["resistance"], data["resistance"].sum(axis=1)]),
+            "quality": np.column_stack([data["quality"], data["quality"] @ weight]),
+        }
+        headcount = np.append(self.headcount, total).astype(np.float64)
+        frame = pd.DataFrame(
+            {
+                "week": np.repeat(np.arange(weeks), n_units + 1),
+                "unit": np.tile([*self.unit_names, ORGANISATION], weeks),
+                "headcount": np.tile(headcount, weeks).astype(np.int64),
+                "adopted": columns["adopted"].ravel().astype(np.int64),
+                "in_scope": columns["in_scope"].ravel().astype(np.int64),
+            }
+        )
+        per_head = np.tile(headcount, weeks)
+        frame["adopted_share"] = columns["adopted"].ravel() / per_head
+        frame["in_scope_share"] = columns["in_scope"].ravel() / per_head
+        frame["readiness_mean"] = columns["readiness_sum"].ravel() / per_head
+        frame["resistance_mean"] = columns["resistance_sum"].ravel() / per_head
+        frame["quality"] = columns["quality"].ravel()
+        cost = np.full((weeks, n_units + 1), np.nan)
+        cost[:, -1] = self.cost
+        frame["intervention_cost"] = cost.ravel()
+        frame["unit"] = frame["unit"].astype("category")
+        return frame
+
+
+def first_week_at(weeks: np.ndarray, shares: np.ndarray, level: float) -> float:
+    """First week in which ``shares`` reaches ``level`` (NaN if never)."""
+    reached = np.flatnonzero(shares >= level)
+    return float(weeks[reached[0]]) if len(reached) else float("nan")
+
+
+def rogers_shares(weeks_since_open: np.ndarray) -> dict[str, float]:
+    """Shares of adopters per Rogers category, by adoption time relative to the mean.
+
+    Categories: innovators (earlier than mean - 2 sd), early adopters (mean - 2 sd to mean - sd),
+    early majority (to the mean), late majority (to mean + sd), laggards (later).
+    """
+    if len(weeks_since_open) < 2 or np.std(weeks_since_open) == 0:
+        return {f"rogers_{name}": float("nan") for name in ROGERS_CATEGORIES}
+    mean, sd = weeks_since_open.mean(), weeks_since_open.std()
+    edges = [mean - 2 * sd, mean - sd, mean, mean + sd]
+    category = np.searchsorted(edges, weeks_since_open, side="right")
+    counts = np.bincount(category, minlength=5)
+    return {
+        f"rogers_{name}": float(c / len(weeks_since_open))
+        for name, c in zip(ROGERS_CATEGORIES, counts, strict=True)
+    }
+
+
+def summarise(weekly, state: OrgState) -> dict[str, float]:
+    """Per-run summary metrics from the weekly frame and the final state.
+
+    Returns
+    -------
+    dict
+        weeks_to_50/80/95 (first week the organisation's adopted share reaches it, NaN if
+        never), final_adopted_share, quality_dip_depth (1 - lowest organisation quality, 0 if
+        never below the old level), quality_dip_weeks (weeks below the old level),
+        rogers_* (adopter category shares among final adopters, timed from their unit's
+        opening), non_adopter_share, total_intervention_cost, final_readiness_mean,
+        final_resistance_mean.
+    """
+    org = weekly[weekly["unit"] == ORGANISATION]
+    weeks = org["week"].to_numpy()
+    shares = org["adopted_share"].to_numpy()
+    quality = org["quality"].to_numpy()
+    summary = {
+        f"weeks_to_{round(level * 100)}": first_week_at(weeks, shares, level)
+        for level in ADOPTION_MILESTONES
+    }
+    summary["final_adopted_share"] = float(shares[-1])
+    summary["quality_dip_depth"] = float(max(0.0, 1.0 - quality.min()))
+    summary["quality_dip_weeks"] = float((quality < 1.0).sum())
+    adopters = np.flatnonzero(state.adopted)
+    since_open = state.adoption_week[adopters] - state.opened_week[state.unit[adopters]]
+    summary.update(rogers_shares(since_open.astype(np.float64)))
+    summary["non_adopter_share"] = float(1.0 - len(adopters) / state.size)
+    summary["total_intervention_cost"] = float(np.nansum(org["intervention_cost"]))
+    summary["final_readiness_mean"] = float(org["readiness_mean"].iloc[-1])
+    summary["final_resistance_mean"] = float(org["resistance_mean"].iloc[-1])
+    return summary

@@ -1,0 +1,101 @@
+"""Migration routes: each expands to one phase schedule that the model reads.
+
+A phase opens the change of its units: from that week their employees are *in scope* and may
+adopt. Phases open in order. The first opens in its start week; each later phase opens once
+``after_weeks`` have passed since the previous phase opened and, if it has a gate, once the
+previous phase's adopted share reaches the gate (or the gate's ``max_weeks`` run out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from changesim.scenario import Gate, Organisation
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One step of a route: which units open, how long after the previous phase, on what gate."""
+
+    units: tuple[str, ...]
+    after_weeks: int = 0
+    gate: Gate | None = None
+
+    def ready(self, elapsed: int, previous_share: float) -> bool:
+        """Whether this phase opens ``elapsed`` weeks after the previous phase opened."""
+        if elapsed < self.after_weeks:
+            return False
+        if self.gate is None or previous_share >= self.gate.adopted_share:
+            return True
+        return self.gate.max_weeks is not None and elapsed >= self.gate.max_weeks
+
+
+RouteExpander = Callable[[object, Organisation], list[Phase]]
+_ROUTES: dict[str, RouteExpander] = {}
+
+
+def register_route(kind: str) -> Callable[[RouteExpander], RouteExpander]:
+    """Register the expander of a route ``kind``."""
+
+    def decorate(expander: RouteExpander) -> RouteExpander:
+        _ROUTES[kind] = expander
+        return expander
+
+    return decorate
+
+
+def expand_route(route, organisation: Organisation) -> list[Phase]:
+    """The phase schedule of a scenario's ``route`` section."""
+    return _ROUTES[route.kind](route, organisation)
+
+
+def _of_kind(organisation: Organisation, kind: str) -> tuple[str, ...]:
+    return tuple(u.name for u in organisation.units if u.kind == kind)
+
+
+def _two_step(route, first: tuple[str, ...], second: tuple[str, ...]) -> list[Phase]:
+    return [Phase(first, route.start), Phase(second, route.gap_weeks, route.gate)]
+
+
+@register_route("back_office_first")
+def back_office_first(route, organisation: Organisation) -> list[Phase]:
+    """Back-office units, then front-office units ``gap_weeks`` later."""
+    return _two_step(
+        route, _of_kind(organisation, "back_office"), _of_kind(organisation, "front_office")
+    )
+
+
+@register_route("front_office_first")
+def front_office_first(route, organisation: Organisation) -> list[Phase]:
+    """Front-office units, then the back-office ``gap_weeks`` later."""
+    return _two_step(
+        route, _of_kind(organisation, "front_office"), _of_kind(organisation, "back_office")
+    )
+
+
+@register_route("combined")
+def combined(route, organisation: Organisation) -> list[Phase]:
+    """All units in one phase (big bang)."""
+    return [Phase(tuple(organisation.names), route.start)]
+
+
+@register_route("pilot_then_waves")
+def pilot_then_waves(route, organisation: Organisation) -> list[Phase]:
+    """A pilot; the first wave when the pilot's gate holds; later waves every few weeks."""
+    waves = route.waves
+    if waves is None:
+        waves = [[name for name in organisation.names if name != route.pilot]]
+    phases = [Phase((route.pilot,), route.start)]
+    for i, wave in enumerate(waves):
+        if i == 0:
+            phases.append(Phase(tuple(wave), 0, route.gate))
+        else:
+            phases.append(Phase(tuple(wave), route.wave_gap_weeks))
+    return phases
+
+
+@register_route("custom")
+def custom(route, organisation: Organisation) -> list[Phase]:
+    """Explicit phases from the scenario."""
+    return [Phase(tuple(p.units), p.after_weeks, p.gate) for p in route.phases]
