@@ -44,7 +44,7 @@ class RunResult:
         return {
             "changesim_version": self.version,
             "seed": self.seed,
-            "scenario": self.settings.model_dump(mode="json"),
+            "scenario": self.scenario.model_dump(mode="json"),
         }
 
     def save(self, directory: str | Path) -> list[Path]:

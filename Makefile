@@ -1,0 +1,32 @@
+# changesim: `make demo` sets everything up and compares the shipped routes; `make test` tests.
+PYTHON ?= python3
+VENV := .venv
+ROUTES := scenarios/back_office_first.yaml scenarios/front_office_first.yaml \
+          scenarios/combined.yaml scenarios/pilot_then_waves.yaml \
+          scenarios/organisation_oriented.yaml
+
+.PHONY: demo test lint format clean
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/changesim compare $(ROUTES) --replications 20 --out results/compare
+
+test: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "changesim needs Python >= 3.12, found " + sys.version.split()[0] + "; run: make PYTHON=python3.12")'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) results .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,280 @@
+"""The ``changesim`` command line: validate, schema, run, compare.
+
+Heavy libraries (Mesa, pandas, matplotlib) are imported inside the commands that need them, so
+``changesim --help`` and ``changesim validate`` answer quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Simulate organisational change toward multichannel management and compare routes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_INVALID = 2
+
+Files = Annotated[list[Path], typer.Argument(help="Scenario YAML files.", show_default=False)]
+OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder for results.")]
+Seed = Annotated[int | None, typer.Option(help="Seed; default: the scenario's seed.")]
+
+
+def _fail(problems: list) -> None:
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    raise typer.Exit(EXIT_INVALID)
+
+
+def _load_all(files: list[Path]):
+    from changesim.errors import ScenarioError
+    from changesim.loader import load_scenario
+
+    scenarios, problems = {}, []
+    for file in files:
+        try:
+            scenarios[file] = load_scenario(file)
+        except ScenarioError as error:
+            problems.extend(error.problems)
+    if problems:
+        _fail(problems)
+    return scenarios
+
+
+def _guard(action):
+    """Run ``action``, turning scenario and file-system errors into messages, not tracebacks."""
+    from changesim.errors import ScenarioError
+
+    try:
+        return action()
+    except ScenarioError as error:
+        _fail(error.problems)
+    except OSError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def validate(files: Files) -> None:
+    """Check scenario files; report every problem with file, field, value and what is allowed."""
+    scenarios = _load_all(files)
+    for file, scenario in scenarios.items():
+        units = scenario.organisation.units
+        typer.echo(
+            f"ok: {file} — {scenario.name!r}, {len(units)} units, route {scenario.route.kind}, "
+            f"rule {scenario.adoption.rule}, {scenario.weeks} weeks"
+        )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (every field with description, unit, range)."""
+    from changesim.scenario import Scenario
+
+    typer.echo(json.dumps(Scenario.model_json_schema(), indent=2))
+
+
+@app.command()
+def run(
+    file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    out: OutDir,
+    seed: Seed = None,
+) -> None:
+    """Run one scenario: data (Parquet, CSV), plots (PNG) and a summary table."""
+    scenario = _load_all([file])[file]
+
+    def action():
+        from changesim import plots
+        from changesim.run import simulate
+
+        result = simulate(scenario, seed=seed)
+        written = result.save(out)
+        for name, fig in (
+            ("adoption.png", plots.adoption_by_unit(result.weekly, scenario.name)),
+            ("quality.png", plots.quality_by_unit(result.weekly, scenario.name)),
+        ):
+            (out / name).write_bytes(plots.png_bytes(fig))
+            written.append(out / name)
+        _print_run_summary(scenario.name, result)
+        typer.echo(f"wrote {len(written)} files to {out}/")
+
+    _guard(action)
+
+
+def _print_run_summary(name: str, result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{name} (seed {result.seed})")
+    table.add_column("unit")
+    table.add_column("opened week", justify="right")
+    table.add_column("cut-over week", justify="right")
+    table.add_column("final adopted", justify="right")
+    for row in result.units.itertuples():
+        table.add_row(
+            row.unit,
+            _week(row.opened_week),
+            _week(row.cutover_week),
+            f"{row.final_adopted_share:.1%}",
+        )
+    Console().print(table)
+    metrics = Table(title="Summary")
+    metrics.add_column("metric")
+    metrics.add_column("value", justify="right")
+    for key, value in result.summary.items():
+        metrics.add_row(key, "never" if value != value else f"{value:,.3f}".rstrip("0").rstrip("."))
+    Console().print(metrics)
+
+
+def _week(value) -> str:
+    return "–" if value is None or value != value else str(int(value))
+
+
+@app.command()
+def compare(
+    files: Files,
+    out: OutDir,
+    replications: Annotated[
+        int | None,
+        typer.Option(
+            "--replications", "-n", min=1, help="Runs per route; default: the first scenario's."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Base seed; default: the first scenario's.")
+    ] = None,
+) -> None:
+    """Compare routes: every scenario on the same seeds; report, tables and plots.
+
+    Finished runs are kept in OUT/runs/; rerunning after an interruption resumes.
+    """
+    loaded = _load_all(files)
+    _guard(lambda: _compare(loaded, out, replications, seed))
+
+
+def _compare(loaded: dict, out: Path, replications: int | None, seed: int | None) -> None:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from changesim import analysis, plots
+    from changesim.experiment import replication_seeds, run_replications, slug
+    from changesim.report import comparison_report
+    from changesim.version import __version__
+
+    first = next(iter(loaded.values()))
+    count = replications or first.replications
+    base_seed = first.seed if seed is None else seed
+    seeds = replication_seeds(base_seed, count)
+    scenarios = {}
+    for file, scenario in loaded.items():
+        label = scenario.name if scenario.name not in scenarios else f"{scenario.name} ({file})"
+        scenarios[label] = scenario
+    out.mkdir(parents=True, exist_ok=True)
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("running", total=len(scenarios) * count)
+        runs = run_replications(
+            scenarios, seeds, store=out / "runs", progress=lambda *_: bar.advance(task)
+        )
+    reference = runs.routes[0]
+    table = analysis.summary_table(runs.summaries)
+    diffs = analysis.paired_differences(runs.summaries, reference)
+    runs.weekly.to_parquet(out / "weekly.parquet", index=False)
+    runs.summaries.to_csv(out / "runs.csv", index=False)
+    table.to_csv(out / "summary.csv", index=False)
+    diffs.to_csv(out / "differences.csv", index=False)
+    figures = {
+        "Adoption, organisation": plots.route_bands(
+            analysis.curve_bands(runs.weekly, "adopted_share"), "Adopted share", "adopted share"
+        ),
+        "Service quality, organisation": plots.route_bands(
+            analysis.curve_bands(runs.weekly, "quality"),
+            "Service quality",
+            "quality (old level = 1)",
+        ),
+        "Adoption per unit": plots.units_per_route(runs.weekly),
+    }
+    pngs = {}
+    for name, fig in figures.items():
+        pngs[name] = plots.png_bytes(fig)
+        (out / f"{slug(name)}.png").write_bytes(pngs[name])
+    meta = {
+        "changesim version": __version__,
+        "scenario files": ", ".join(str(f) for f in loaded),
+        "replications": str(count),
+        "base seed": str(base_seed),
+        "seeds": ", ".join(str(s) for s in seeds),
+        "command": " ".join(sys.argv),
+    }
+    (out / "meta.json").write_text(
+        json.dumps(
+            {
+                **meta,
+                "seeds": seeds,
+                "scenarios": {k: v.model_dump(mode="json") for k, v in scenarios.items()},
+            },
+            indent=2,
+        )
+    )
+    report = comparison_report(
+        title="Migration routes compared",
+        table=table,
+        differences=diffs,
+        reference=reference,
+        figures=pngs,
+        meta=meta,
+    )
+    (out / "report.html").write_text(report, encoding="utf-8")
+    _print_comparison(table, count)
+    typer.echo(f"report: {out / 'report.html'}")
+
+
+def _print_comparison(table, count: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from changesim.analysis import HEADLINE_METRICS
+
+    shown = [
+        "weeks_to_50",
+        "weeks_to_80",
+        "final_adopted_share",
+        "quality_dip_depth",
+        "quality_dip_weeks",
+        "total_intervention_cost",
+    ]
+    out = Table(title=f"Routes compared: mean ± 95% CI half-width, {count} replications each")
+    out.add_column("route")
+    for metric in shown:
+        out.add_column(HEADLINE_METRICS[metric], justify="right")
+    for route, rows in table.groupby("route", sort=False):
+        by_metric = rows.set_index("metric")
+        cells = []
+        for metric in shown:
+            row = by_metric.loc[metric]
+            cells.append(_cell(row, metric))
+        out.add_row(str(route), *cells)
+    Console().print(out)
+
+
+def _cell(row, metric: str) -> str:
+    """Mean ± half-width of the 95% interval; '(n/runs)' when some runs never got there."""
+    if row["n"] == 0:
+        return "never"
+    if "cost" in metric:
+        fmt = "{:,.0f}"
+    elif "share" in metric or "depth" in metric:
+        fmt = "{:.3f}"
+    else:
+        fmt = "{:.1f}"
+    half = (row["ci_high"] - row["ci_low"]) / 2
+    text = fmt.format(row["mean"]) + " ±" + fmt.format(half)
+    if row["n"] < row["runs"]:
+        text += f" ({row['n']}/{row['runs']})"
+    return text
