@@ -15,7 +15,7 @@ import numpy as np
 
 from changesim.network import random_cross_unit_ties
 from changesim.selection import choose_employees
-from changesim.state import OrgState
+from changesim.state import NOT_YET, OrgState
 
 #: Share of the remaining gap closed per week at intensity 1 (readiness up, resistance down).
 EFFECT_PER_WEEK = 0.1
@@ -25,32 +25,48 @@ CHAMPION_MAX_WEIGHT = 10.0
 
 @dataclass
 class ActiveIntervention:
-    """A scenario intervention bound to the employees it reaches."""
+    """A scenario intervention bound to the employees it reaches.
+
+    With ``timing: absolute`` the intervention runs in weeks ``start`` to ``start + weeks - 1``
+    for everyone it reaches. With ``timing: unit_opening`` each reached unit gets its own run
+    of ``weeks`` weeks, beginning ``start`` weeks after that unit's change opens.
+    """
 
     spec: object
     reached: np.ndarray  # bool per employee
     chosen: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    started: bool = False
 
-    def active(self, week: int) -> bool:
-        """Whether the intervention acts in ``week``."""
-        return self.spec.start <= week < self.spec.start + self.spec.weeks
+    def window(self, state: OrgState) -> tuple[np.ndarray, np.ndarray]:
+        """Bool per employee: (in the intervention's window this week, window begins now)."""
+        spec = self.spec
+        if spec.timing == "absolute":
+            elapsed = np.full(state.size, state.week - spec.start)
+        else:
+            opened = state.opened_week[state.unit]
+            elapsed = np.where(opened != NOT_YET, state.week - opened - spec.start, -1)
+        active = self.reached & (elapsed >= 0) & (elapsed < spec.weeks)
+        return active, active & (elapsed == 0)
 
-    def cost(self, week: int) -> float:
-        """Cost incurred in ``week``."""
-        if not self.active(week):
+    def cost(self, active: np.ndarray, starting: np.ndarray, first: bool) -> float:
+        """Cost this week: per active week, per employee starting, fixed on the first week."""
+        if not active.any():
             return 0.0
-        cost = self.spec.cost_per_week
-        if week == self.spec.start:
-            cost += self.spec.cost_fixed + self.spec.cost_per_employee * int(self.reached.sum())
-        return float(cost)
+        spec = self.spec
+        cost = spec.cost_per_week + spec.cost_per_employee * int(starting.sum())
+        return float(cost + (spec.cost_fixed if first else 0.0))
 
 
-Action = Callable[[ActiveIntervention, OrgState, np.random.Generator], None]
+Action = Callable[[ActiveIntervention, np.ndarray, np.ndarray, OrgState, np.random.Generator], None]
 _ACTIONS: dict[str, Action] = {}
 
 
 def register_intervention(kind: str) -> Callable[[Action], Action]:
-    """Register the weekly action of an intervention ``kind``."""
+    """Register the weekly action of an intervention ``kind``.
+
+    An action is called as ``action(intervention, active, starting, state, rng)`` with bool
+    masks of the employees in the intervention's window and of those whose window begins now.
+    """
 
     def decorate(action: Action) -> Action:
         _ACTIONS[kind] = action
@@ -75,7 +91,7 @@ def bind_interventions(specs, unit_names: list[str], state: OrgState) -> list[Ac
 def apply_interventions(
     interventions: list[ActiveIntervention], state: OrgState, rng: np.random.Generator
 ) -> float:
-    """Let every active intervention act this week; return this week's cost.
+    """Let every intervention act on the employees in its window; return this week's cost.
 
     Influence weights, work redesign and learning speed-up are derived afresh each week from
     the interventions active now, so they end when the interventions end.
@@ -85,68 +101,71 @@ def apply_interventions(
     state.learning_boost[:] = 0.0
     cost = 0.0
     for intervention in interventions:
-        if intervention.active(state.week):
-            _ACTIONS[intervention.spec.kind](intervention, state, rng)
-            cost += intervention.cost(state.week)
+        active, starting = intervention.window(state)
+        if active.any():
+            first = not intervention.started
+            intervention.started = True
+            _ACTIONS[intervention.spec.kind](intervention, active, starting, state, rng)
+            cost += intervention.cost(active, starting, first)
     return cost
 
 
-def _reached_units(intervention: ActiveIntervention, state: OrgState) -> np.ndarray:
-    """Bool per unit: does the intervention reach any of its employees."""
-    return state.per_unit(intervention.reached) > 0
+def _units_of(mask: np.ndarray, state: OrgState) -> np.ndarray:
+    """Bool per unit: does ``mask`` hold for any of its employees."""
+    return state.per_unit(mask) > 0
 
 
 @register_intervention("communication")
-def communication(intervention: ActiveIntervention, state: OrgState, rng) -> None:
-    """Readiness of everyone reached moves toward 1: r += c I (1 - r)."""
+def communication(intervention, active, starting, state, rng) -> None:
+    """Readiness of everyone in the window moves toward 1: r += c I (1 - r)."""
     rate = EFFECT_PER_WEEK * intervention.spec.intensity
-    r = state.readiness
-    r[intervention.reached] += rate * (1.0 - r[intervention.reached])
+    state.readiness[active] += rate * (1.0 - state.readiness[active])
 
 
 @register_intervention("training")
-def training(intervention: ActiveIntervention, state: OrgState, rng) -> None:
-    """Resistance of reached employees in scope falls: s -= c I s."""
+def training(intervention, active, starting, state, rng) -> None:
+    """Resistance of employees in the window whose change has opened falls: s -= c I s."""
     rate = EFFECT_PER_WEEK * intervention.spec.intensity
-    trained = intervention.reached & state.in_scope
-    state.resistance[trained] *= 1.0 - rate
+    state.resistance[active & state.in_scope] *= 1.0 - rate
 
 
 @register_intervention("champions")
-def champions(intervention: ActiveIntervention, state: OrgState, rng) -> None:
-    """At the start, choose champions; while active, they carry a larger influence weight.
+def champions(intervention, active, starting, state, rng) -> None:
+    """When the window begins, choose champions; while it lasts they weigh more.
 
     Champions are convinced: readiness at least 0.9, resistance at most 0.1, and they adopt as
     soon as their unit's change opens.
     """
     spec = intervention.spec
-    if state.week == spec.start:
-        pool = np.flatnonzero(intervention.reached)
-        count = round(spec.share * len(pool))
-        chosen = choose_employees(spec.choose, pool, count, state, rng)
-        intervention.chosen = chosen
+    pool = np.flatnonzero(starting)
+    if len(pool):
+        chosen = choose_employees(spec.choose, pool, round(spec.share * len(pool)), state, rng)
+        intervention.chosen = np.union1d(intervention.chosen, chosen)
         state.champion[chosen] = True
         state.seed_adopter[chosen] = True
         state.readiness[chosen] = np.maximum(state.readiness[chosen], 0.9)
         state.resistance[chosen] = np.minimum(state.resistance[chosen], 0.1)
+        opened = state.in_scope[chosen] & ~state.adopted[chosen]
+        state.adopted[chosen[opened]] = True
+        state.adoption_week[chosen[opened]] = state.week
+    current = intervention.chosen[active[intervention.chosen]]
     weight = 1.0 + (CHAMPION_MAX_WEIGHT - 1.0) * spec.intensity
-    state.weight[intervention.chosen] = np.maximum(state.weight[intervention.chosen], weight)
+    state.weight[current] = np.maximum(state.weight[current], weight)
 
 
 @register_intervention("cross_unit_ties")
-def cross_unit_ties(intervention: ActiveIntervention, state: OrgState, rng) -> None:
-    """At the start, add ties between units; while active, reached units learn faster."""
-    spec = intervention.spec
-    if state.week == spec.start:
-        pool = np.flatnonzero(intervention.reached)
-        count = round(spec.ties_per_employee * len(pool))
+def cross_unit_ties(intervention, active, starting, state, rng) -> None:
+    """When the window begins, add ties between units; while it lasts, units learn faster."""
+    pool = np.flatnonzero(starting)
+    if len(pool):
+        count = round(intervention.spec.ties_per_employee * len(pool))
         sources, targets = random_cross_unit_ties(state.unit, count, rng, among=pool)
         state.network = state.network.with_ties(sources, targets)
-    state.learning_boost[_reached_units(intervention, state)] += spec.intensity
+    state.learning_boost[_units_of(active, state)] += intervention.spec.intensity
 
 
 @register_intervention("work_redesign")
-def work_redesign(intervention: ActiveIntervention, state: OrgState, rng) -> None:
-    """While active, reached units' work is redesigned with the intervention's intensity."""
-    units = _reached_units(intervention, state)
+def work_redesign(intervention, active, starting, state, rng) -> None:
+    """While the window lasts, work in the units is redesigned with the given intensity."""
+    units = _units_of(active, state)
     state.redesign[units] = np.maximum(state.redesign[units], intervention.spec.intensity)

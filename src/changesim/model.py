@@ -9,6 +9,9 @@ The step reads like the process overview in docs/ODD.md, one named stage each:
    non-adopters adopt under the scenario's rule;
 5. each unit's service quality follows its adoption (the J-curve);
 6. the week is recorded.
+
+Week 0 is the starting state: the route's first phases open (their initial adopters adopt),
+interventions that start in week 0 act, and the state is recorded before any adoption step.
 """
 
 from __future__ import annotations
@@ -68,8 +71,8 @@ class ChangeModel(mesa.Model):
         if agents:
             self.units = [Unit(self, i) for i in range(len(self.unit_names))]
             self.employees = [Employee(self, i) for i in range(self.state.size)]
-        self.week_cost = 0.0
         self._open_phases()
+        self.week_cost = apply_interventions(self.interventions, self.state, self.rng)
         self._update_quality()
         self.recorder.record(self.state, self.week_cost)
 

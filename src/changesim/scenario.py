@@ -415,14 +415,22 @@ Route = Annotated[
 class InterventionBase(StrictModel):
     """Timing, reach and cost shared by every intervention."""
 
-    start: int = _field(0, "Week the intervention starts.", unit="weeks", ge=0)
+    timing: Literal["absolute", "unit_opening"] = _field(
+        "absolute",
+        "absolute: start is a week of the run; unit_opening: start counts from the week each "
+        "reached unit's change opens, so every unit gets its own run of the intervention.",
+    )
+    start: int = _field(0, "Start week (see timing).", unit="weeks", ge=0)
     weeks: int = _field(12, "Duration.", unit="weeks", ge=1)
     intensity: float = _field(0.5, "Strength, 0 (none) to 1 (maximal).", ge=0.0, le=1.0)
     units: list[UnitName] | None = _field(None, "Units reached; default: all units.")
     cost_fixed: float = _field(0.0, "One-off cost at the start.", unit="currency", ge=0)
     cost_per_week: float = _field(0.0, "Cost per active week.", unit="currency/week", ge=0)
     cost_per_employee: float = _field(
-        0.0, "One-off cost per employee reached.", unit="currency/employee", ge=0
+        0.0,
+        "One-off cost per employee reached, when their window begins.",
+        unit="currency/employee",
+        ge=0,
     )
 
 
