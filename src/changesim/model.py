@@ -61,6 +61,10 @@ class ChangeModel(mesa.Model):
         self.unit_names = scenario.organisation.names
         self.rule = get_rule(scenario.adoption.rule)
         self.phases = expand_route(scenario.route, scenario.organisation)
+        self.phase_units = [
+            np.array([self.unit_names.index(name) for name in phase.units], dtype=np.int64)
+            for phase in self.phases
+        ]
         self.phase_opened: list[int] = [NOT_YET] * len(self.phases)
         self.state = self._initial_state()
         self.interventions = bind_interventions(scenario.interventions, self.unit_names, self.state)
@@ -143,14 +147,14 @@ class ChangeModel(mesa.Model):
             if not ready:
                 return
             self.phase_opened[i] = state.week
-            units = [self.unit_names.index(name) for name in phase.units]
+            units = self.phase_units[i]
             state.opened_week[units] = state.week
             newly = np.isin(state.unit, units) & state.seed_adopter & ~state.adopted
             state.adopted[newly] = True
             state.adoption_week[newly] = state.week
 
     def _phase_share(self, i: int) -> float:
-        units = [self.unit_names.index(name) for name in self.phases[i].units]
+        units = self.phase_units[i]
         adopted = self.state.per_unit(self.state.adopted)[units].sum()
         return float(adopted / self.state.headcount[units].sum())
 

@@ -12,36 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from changesim.rules import registered_rules
-
-CHANNELS = ("web", "phone", "desk", "mail", "chat")
-Channel = Literal["web", "phone", "desk", "mail", "chat"]
-UnitName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
-
-
-def _field(default: Any, description: str, *, unit: str = "", **kwargs: Any) -> Any:
-    """A pydantic ``Field`` whose JSON Schema also states the unit of measurement."""
-    extra = {"unit": unit} if unit else None
-    return Field(default, description=description, json_schema_extra=extra, **kwargs)
-
-
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-class StrictModel(BaseModel):
-    """Base for every scenario section: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+from changesim.scenario_base import CHANNELS, Channel, StrictModel, UnitName, spec_field
 
 # --------------------------------------------------------------------------- organisation
 
@@ -49,14 +24,14 @@ class StrictModel(BaseModel):
 class Unit(StrictModel):
     """An organisational unit: the back-office or one front-office channel team."""
 
-    name: UnitName = _field(..., "Unique name of the unit, used by routes and overrides.")
-    kind: Literal["back_office", "front_office"] = _field(
+    name: UnitName = spec_field(..., "Unique name of the unit, used by routes and overrides.")
+    kind: Literal["back_office", "front_office"] = spec_field(
         ..., "back_office (case handling, CRM) or front_office (serves one channel)."
     )
-    channel: Channel | None = _field(
+    channel: Channel | None = spec_field(
         None, "Customer channel a front-office unit serves; back-office units have none."
     )
-    headcount: int | None = _field(
+    headcount: int | None = spec_field(
         None,
         "Number of employees. Required unless the population comes from a table.",
         unit="employees",
@@ -84,7 +59,7 @@ class Unit(StrictModel):
 class Organisation(StrictModel):
     """The organisation's units."""
 
-    units: list[Unit] = _field(..., "The units of the organisation.", min_length=1)
+    units: list[Unit] = spec_field(..., "The units of the organisation.", min_length=1)
 
     @field_validator("units")
     @classmethod
@@ -110,8 +85,8 @@ class Organisation(StrictModel):
 class Distribution(StrictModel):
     """A Beta distribution on [0, 1] given by its mean and standard deviation."""
 
-    mean: float = _field(..., "Mean of the Beta distribution.", ge=0.0, le=1.0)
-    sd: float = _field(0.0, "Standard deviation; 0 gives everyone the mean.", ge=0.0, lt=0.5)
+    mean: float = spec_field(..., "Mean of the Beta distribution.", ge=0.0, le=1.0)
+    sd: float = spec_field(0.0, "Standard deviation; 0 gives everyone the mean.", ge=0.0, lt=0.5)
 
     @model_validator(mode="after")
     def _feasible(self) -> Distribution:
@@ -128,8 +103,8 @@ class Distribution(StrictModel):
 class DistributionOverride(StrictModel):
     """Per-unit change to a population distribution; unset fields keep the default."""
 
-    mean: float | None = _field(None, "Mean for this unit.", ge=0.0, le=1.0)
-    sd: float | None = _field(None, "Standard deviation for this unit.", ge=0.0, lt=0.5)
+    mean: float | None = spec_field(None, "Mean for this unit.", ge=0.0, le=1.0)
+    sd: float | None = spec_field(None, "Standard deviation for this unit.", ge=0.0, lt=0.5)
 
 
 class UnitPopulation(StrictModel):
@@ -143,25 +118,25 @@ class UnitPopulation(StrictModel):
 class Population(StrictModel):
     """Employees' change readiness, resistance and adoption threshold."""
 
-    readiness: Distribution = _field(
+    readiness: Distribution = spec_field(
         Distribution(mean=0.5, sd=0.15),
         "Change readiness r (veranderbereidheid): willingness to work the new way.",
     )
-    resistance: Distribution = _field(
+    resistance: Distribution = spec_field(
         Distribution(mean=0.35, sd=0.15),
         "Resistance to change s (veranderweerstand).",
     )
-    threshold: Distribution = _field(
+    threshold: Distribution = spec_field(
         Distribution(mean=0.3, sd=0.1),
         "Adoption threshold theta: share of adopted colleagues needed (threshold rule).",
     )
-    manager_share: float = _field(
+    manager_share: float = spec_field(
         0.1, "Share of employees who are managers (span of control ~10).", ge=0.0, le=1.0
     )
-    units: dict[str, UnitPopulation] = _field(
+    units: dict[str, UnitPopulation] = spec_field(
         {}, "Per-unit overrides of the distributions, keyed by unit name."
     )
-    table: Path | None = _field(
+    table: Path | None = spec_field(
         None,
         "CSV or Parquet file with one row per employee: column 'unit' (required), optional "
         "'id', 'readiness', 'resistance', 'threshold', 'role' (staff/manager), "
@@ -194,23 +169,23 @@ class RingNetwork(StrictModel):
     """A ring lattice over the whole organisation, ordered by unit."""
 
     kind: Literal["ring"]
-    degree: int = _field(10, "Ties per employee (rounded down to even).", unit="ties", ge=2)
+    degree: int = spec_field(10, "Ties per employee (rounded down to even).", unit="ties", ge=2)
 
 
 class ErdosRenyiNetwork(StrictModel):
     """Random ties with a given mean degree."""
 
     kind: Literal["erdos_renyi"]
-    degree: float = _field(10.0, "Mean ties per employee.", unit="ties", gt=0.0, le=1000.0)
+    degree: float = spec_field(10.0, "Mean ties per employee.", unit="ties", gt=0.0, le=1000.0)
 
 
 class SmallWorldNetwork(StrictModel):
     """Watts-Strogatz small world inside each unit plus random cross-unit ties."""
 
     kind: Literal["small_world"]
-    degree: int = _field(10, "Ties per employee inside the unit (even).", unit="ties", ge=2)
-    rewire: float = _field(0.1, "Rewiring probability of a within-unit tie.", ge=0.0, le=1.0)
-    cross_unit_ties: float = _field(
+    degree: int = spec_field(10, "Ties per employee inside the unit (even).", unit="ties", ge=2)
+    rewire: float = spec_field(0.1, "Rewiring probability of a within-unit tie.", ge=0.0, le=1.0)
+    cross_unit_ties: float = spec_field(
         0.02, "Cross-unit ties as a share of within-unit ties.", ge=0.0, le=1.0
     )
 
@@ -219,7 +194,7 @@ class EdgeListNetwork(StrictModel):
     """A measured network: CSV/Parquet with columns 'source' and 'target'."""
 
     kind: Literal["edge_list"]
-    file: Path = _field(..., "Edge list; ids match the population table's 'id' or row index.")
+    file: Path = spec_field(..., "Edge list; ids match the population table's 'id' or row index.")
 
 
 Network = Annotated[
@@ -235,11 +210,11 @@ Choice = Literal["random", "centrality", "betweenness", "managers", "table"]
 class InitialAdopters(StrictModel):
     """Employees who adopt as soon as their unit's phase opens (innovators)."""
 
-    count: int | None = _field(None, "Number of initial adopters.", unit="employees", ge=0)
-    share: float | None = _field(
+    count: int | None = spec_field(None, "Number of initial adopters.", unit="employees", ge=0)
+    share: float | None = spec_field(
         None, "Share of all employees who are initial adopters.", ge=0.0, le=1.0
     )
-    choose: Literal["random", "centrality", "betweenness", "table"] = _field(
+    choose: Literal["random", "centrality", "betweenness", "table"] = spec_field(
         "random",
         "random; centrality (highest degree); betweenness; table (column 'initial_adopter').",
     )
@@ -256,18 +231,20 @@ class InitialAdopters(StrictModel):
 class Adoption(StrictModel):
     """The adoption rule and its parameters."""
 
-    rule: str = _field(
+    rule: str = spec_field(
         "readiness", "Registered adoption rule: bass, threshold, readiness or your own."
     )
-    p: float = _field(0.01, "Outside influence (innovation) per week.", unit="1/week", ge=0, le=1)
-    q: float = _field(
+    p: float = spec_field(
+        0.01, "Outside influence (innovation) per week.", unit="1/week", ge=0, le=1
+    )
+    q: float = spec_field(
         0.25, "Imitation per week at full adopted neighbourhood.", unit="1/week", ge=0, le=1
     )
-    k: float = _field(
+    k: float = spec_field(
         8.0, "Steepness of the readiness-resistance logistic (readiness rule).", ge=0, le=100
     )
-    params: dict[str, float] = _field({}, "Extra parameters for user-registered rules.")
-    revert: float = _field(
+    params: dict[str, float] = spec_field({}, "Extra parameters for user-registered rules.")
+    revert: float = spec_field(
         0.05,
         "Weekly reversion probability of a fully resistant adopter while the unit's quality "
         "is below its old level (scaled by resistance).",
@@ -275,7 +252,7 @@ class Adoption(StrictModel):
         ge=0,
         le=1,
     )
-    initial_adopters: InitialAdopters = _field(
+    initial_adopters: InitialAdopters = spec_field(
         InitialAdopters(), "Who adopts first; none by default."
     )
 
@@ -295,10 +272,10 @@ class Adoption(StrictModel):
 class Influence(StrictModel):
     """How employees' readiness and resistance move during the change."""
 
-    readiness_influence: float = _field(
+    readiness_influence: float = spec_field(
         0.05, "Weekly pull of readiness toward the neighbours' mean.", unit="1/week", ge=0, le=1
     )
-    fatigue: float = _field(
+    fatigue: float = spec_field(
         0.01,
         "Weekly rise of resistance per additional unit changing at the same time "
         "(change fatigue; individual approach only).",
@@ -311,23 +288,23 @@ class Influence(StrictModel):
 class Quality(StrictModel):
     """Service quality of a unit during the change (the J-curve); the old level is 1."""
 
-    new_level: float = _field(
+    new_level: float = spec_field(
         1.15, "Quality of the new way of working once learned.", unit="relative", ge=0, le=3
     )
-    learning_start: float = _field(
+    learning_start: float = spec_field(
         0.7, "Quality of a fresh adopter's work before learning.", unit="relative", ge=0, le=3
     )
-    learning_weeks: float = _field(
+    learning_weeks: float = spec_field(
         10.0, "Time constant of learning the new way.", unit="weeks", gt=0, le=520
     )
-    mixing_penalty: float = _field(
+    mixing_penalty: float = spec_field(
         0.1,
         "Loss when old and new ways are mixed, at its largest when half have adopted.",
         unit="relative",
         ge=0,
         le=1,
     )
-    cutover_share: float = _field(
+    cutover_share: float = spec_field(
         0.8, "Adopted share at which a unit counts as cut over.", ge=0.01, le=1.0
     )
 
@@ -338,10 +315,10 @@ class Quality(StrictModel):
 class Gate(StrictModel):
     """A condition on the previous phase that opens the next one."""
 
-    adopted_share: float = _field(
+    adopted_share: float = spec_field(
         0.8, "Opens when the previous phase's adopted share reaches this.", gt=0.0, le=1.0
     )
-    max_weeks: int | None = _field(
+    max_weeks: int | None = spec_field(
         None, "Opens at the latest this many weeks after the previous phase.", unit="weeks", ge=0
     )
 
@@ -349,59 +326,59 @@ class Gate(StrictModel):
 class PhaseSpec(StrictModel):
     """One phase of a custom route."""
 
-    units: list[UnitName] = _field(..., "Units whose change opens in this phase.", min_length=1)
-    after_weeks: int = _field(
+    units: list[UnitName] = spec_field(..., "Units whose change opens in this phase.", min_length=1)
+    after_weeks: int = spec_field(
         0,
         "Weeks after the previous phase opened (the first phase: the start week).",
         unit="weeks",
         ge=0,
     )
-    gate: Gate | None = _field(None, "Extra condition on the previous phase; none by default.")
+    gate: Gate | None = spec_field(None, "Extra condition on the previous phase; none by default.")
 
 
 class BackOfficeFirst(StrictModel):
     """The back-office changes first; the front-office follows."""
 
     kind: Literal["back_office_first"]
-    start: int = _field(0, "Week the first phase opens.", unit="weeks", ge=0)
-    gap_weeks: int = _field(12, "Weeks between the two phases.", unit="weeks", ge=0)
-    gate: Gate | None = _field(None, "Also wait until the first phase reaches this adoption.")
+    start: int = spec_field(0, "Week the first phase opens.", unit="weeks", ge=0)
+    gap_weeks: int = spec_field(12, "Weeks between the two phases.", unit="weeks", ge=0)
+    gate: Gate | None = spec_field(None, "Also wait until the first phase reaches this adoption.")
 
 
 class FrontOfficeFirst(StrictModel):
     """The front-office channels change first; the back-office follows."""
 
     kind: Literal["front_office_first"]
-    start: int = _field(0, "Week the first phase opens.", unit="weeks", ge=0)
-    gap_weeks: int = _field(12, "Weeks between the two phases.", unit="weeks", ge=0)
-    gate: Gate | None = _field(None, "Also wait until the first phase reaches this adoption.")
+    start: int = spec_field(0, "Week the first phase opens.", unit="weeks", ge=0)
+    gap_weeks: int = spec_field(12, "Weeks between the two phases.", unit="weeks", ge=0)
+    gate: Gate | None = spec_field(None, "Also wait until the first phase reaches this adoption.")
 
 
 class Combined(StrictModel):
     """All units at once (big bang)."""
 
     kind: Literal["combined"]
-    start: int = _field(0, "Week all units open.", unit="weeks", ge=0)
+    start: int = spec_field(0, "Week all units open.", unit="weeks", ge=0)
 
 
 class PilotThenWaves(StrictModel):
     """A small-start pilot unit, then waves once the pilot has proven itself."""
 
     kind: Literal["pilot_then_waves"]
-    pilot: UnitName = _field(..., "The pilot unit.")
-    start: int = _field(0, "Week the pilot opens.", unit="weeks", ge=0)
-    gate: Gate = _field(Gate(), "Condition on the pilot that opens the first wave.")
-    waves: list[Annotated[list[UnitName], Field(min_length=1)]] | None = _field(
+    pilot: UnitName = spec_field(..., "The pilot unit.")
+    start: int = spec_field(0, "Week the pilot opens.", unit="weeks", ge=0)
+    gate: Gate = spec_field(Gate(), "Condition on the pilot that opens the first wave.")
+    waves: list[Annotated[list[UnitName], Field(min_length=1)]] | None = spec_field(
         None, "Units per wave; default: all other units in one wave."
     )
-    wave_gap_weeks: int = _field(8, "Weeks between later waves.", unit="weeks", ge=0)
+    wave_gap_weeks: int = spec_field(8, "Weeks between later waves.", unit="weeks", ge=0)
 
 
 class Custom(StrictModel):
     """Explicit phases with start weeks and gates."""
 
     kind: Literal["custom"]
-    phases: list[PhaseSpec] = _field(..., "Phases in order.", min_length=1)
+    phases: list[PhaseSpec] = spec_field(..., "Phases in order.", min_length=1)
 
 
 Route = Annotated[
@@ -415,18 +392,18 @@ Route = Annotated[
 class InterventionBase(StrictModel):
     """Timing, reach and cost shared by every intervention."""
 
-    timing: Literal["absolute", "unit_opening"] = _field(
+    timing: Literal["absolute", "unit_opening"] = spec_field(
         "absolute",
         "absolute: start is a week of the run; unit_opening: start counts from the week each "
         "reached unit's change opens, so every unit gets its own run of the intervention.",
     )
-    start: int = _field(0, "Start week (see timing).", unit="weeks", ge=0)
-    weeks: int = _field(12, "Duration.", unit="weeks", ge=1)
-    intensity: float = _field(0.5, "Strength, 0 (none) to 1 (maximal).", ge=0.0, le=1.0)
-    units: list[UnitName] | None = _field(None, "Units reached; default: all units.")
-    cost_fixed: float = _field(0.0, "One-off cost at the start.", unit="currency", ge=0)
-    cost_per_week: float = _field(0.0, "Cost per active week.", unit="currency/week", ge=0)
-    cost_per_employee: float = _field(
+    start: int = spec_field(0, "Start week (see timing).", unit="weeks", ge=0)
+    weeks: int = spec_field(12, "Duration.", unit="weeks", ge=1)
+    intensity: float = spec_field(0.5, "Strength, 0 (none) to 1 (maximal).", ge=0.0, le=1.0)
+    units: list[UnitName] | None = spec_field(None, "Units reached; default: all units.")
+    cost_fixed: float = spec_field(0.0, "One-off cost at the start.", unit="currency", ge=0)
+    cost_per_week: float = spec_field(0.0, "Cost per active week.", unit="currency/week", ge=0)
+    cost_per_employee: float = spec_field(
         0.0,
         "One-off cost per employee reached, when their window begins.",
         unit="currency/employee",
@@ -450,8 +427,8 @@ class Champions(InterventionBase):
     """Champions: ready, unresisting employees whose influence weight is raised."""
 
     kind: Literal["champions"]
-    share: float = _field(0.05, "Share of reached employees made champions.", ge=0.0, le=1.0)
-    choose: Literal["random", "centrality", "betweenness", "managers"] = _field(
+    share: float = spec_field(0.05, "Share of reached employees made champions.", ge=0.0, le=1.0)
+    choose: Literal["random", "centrality", "betweenness", "managers"] = spec_field(
         "centrality", "How champions are chosen."
     )
 
@@ -460,7 +437,7 @@ class CrossUnitTies(InterventionBase):
     """Organisation approach (learning organisation): new ties between units."""
 
     kind: Literal["cross_unit_ties"]
-    ties_per_employee: float = _field(
+    ties_per_employee: float = spec_field(
         1.0, "Mean new cross-unit ties per reached employee.", unit="ties", ge=0, le=100
     )
 
@@ -485,24 +462,26 @@ ORGANISATION_INTERVENTIONS = frozenset({"cross_unit_ties", "work_redesign"})
 class Scenario(StrictModel):
     """One simulated change: organisation, people, network, route, interventions, run."""
 
-    name: str = _field("Unnamed scenario", "Short name shown in reports.")
-    description: str = _field("", "What the scenario represents.")
-    weeks: int = _field(104, "Simulated weeks.", unit="weeks", ge=1, le=1040)
-    seed: int = _field(0, "Seed of the random number generator.", ge=0)
-    replications: int = _field(1, "Runs with different seeds in compare.", ge=1, le=10_000)
+    name: str = spec_field("Unnamed scenario", "Short name shown in reports.")
+    description: str = spec_field("", "What the scenario represents.")
+    weeks: int = spec_field(104, "Simulated weeks.", unit="weeks", ge=1, le=1040)
+    seed: int = spec_field(0, "Seed of the random number generator.", ge=0)
+    replications: int = spec_field(1, "Runs with different seeds in compare.", ge=1, le=10_000)
     organisation: Organisation
-    population: Population = _field(Population(), "Employees' readiness and resistance.")
-    network: Network = _field(SmallWorldNetwork(kind="small_world"), "The organisational network.")
-    approach: Literal["individual", "organisation"] = _field(
+    population: Population = spec_field(Population(), "Employees' readiness and resistance.")
+    network: Network = spec_field(
+        SmallWorldNetwork(kind="small_world"), "The organisational network."
+    )
+    approach: Literal["individual", "organisation"] = spec_field(
         "individual",
         "individual: the person is the object of change (raise readiness, lower resistance); "
         "organisation: resistance is a given, redesign the organisation around it.",
     )
-    adoption: Adoption = _field(Adoption(), "Adoption rule.")
-    influence: Influence = _field(Influence(), "Social influence and change fatigue.")
-    quality: Quality = _field(Quality(), "Service quality during the change.")
-    route: Route = _field(Combined(kind="combined"), "The migration route.")
-    interventions: list[Intervention] = _field([], "Interventions of the change approach.")
+    adoption: Adoption = spec_field(Adoption(), "Adoption rule.")
+    influence: Influence = spec_field(Influence(), "Social influence and change fatigue.")
+    quality: Quality = spec_field(Quality(), "Service quality during the change.")
+    route: Route = spec_field(Combined(kind="combined"), "The migration route.")
+    interventions: list[Intervention] = spec_field([], "Interventions of the change approach.")
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:

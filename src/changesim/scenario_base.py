@@ -1,0 +1,23 @@
+"""Building blocks shared by the scenario sections: strict models, described fields, names."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CHANNELS = ("web", "phone", "desk", "mail", "chat")
+Channel = Literal["web", "phone", "desk", "mail", "chat"]
+UnitName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
+
+
+def spec_field(default: Any, description: str, *, unit: str = "", **kwargs: Any) -> Any:
+    """A pydantic ``Field`` whose JSON Schema also states the unit of measurement."""
+    extra = {"unit": unit} if unit else None
+    return Field(default, description=description, json_schema_extra=extra, **kwargs)
+
+
+class StrictModel(BaseModel):
+    """Base for every scenario section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
