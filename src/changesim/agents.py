@@ -47,8 +47,10 @@ class Employee(mesa.Agent):
 
     @adopted.setter
     def adopted(self, value: bool) -> None:
-        self._state.adopted[self.index] = value
-        self._state.adoption_week[self.index] = self._state.week if value else NOT_YET
+        if value and not self.adopted:
+            self._state.adopt(self.index)
+        elif not value and self.adopted:
+            self._state.revert(self.index)
 
     @property
     def adoption_week(self) -> int | None:

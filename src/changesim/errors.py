@@ -56,10 +56,11 @@ def problems_from_validation(
                 problems.append(Problem(file, path, message, value))
             continue
         loc = _user_loc(err["loc"], data)
-        if "path" in ctx:
-            loc = [*loc, ctx["path"]]
-        message = err["msg"]
         value = err.get("input")
+        if "path" in ctx:  # a model-level check that names the field it is about
+            loc = [*loc, *ctx["path"].split(".")]
+            value = _value_at(data, loc, default=None)
+        message = err["msg"]
         has_value = err["type"] != "missing"
         if err["type"] == "extra_forbidden":
             allowed = _allowed_keys(root, loc[:-1], data)
@@ -85,6 +86,15 @@ def _user_loc(loc: tuple, data: Any) -> list:
         out.append(part)
         node = _child(node, part)
     return out
+
+
+def _value_at(data: Any, loc: list, default: Any) -> Any:
+    node = data
+    for part in loc:
+        if not (isinstance(node, dict) and part in node):
+            return default
+        node = node[part]
+    return node
 
 
 def _dotted(loc: list) -> str:

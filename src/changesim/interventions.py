@@ -133,8 +133,9 @@ def training(intervention, active, starting, state, rng) -> None:
 def champions(intervention, active, starting, state, rng) -> None:
     """When the window begins, choose champions; while it lasts they weigh more.
 
-    Champions are convinced: readiness at least 0.9, resistance at most 0.1, and they adopt as
-    soon as their unit's change opens.
+    Champions are convinced: readiness at least 0.9 and they adopt as soon as their unit's
+    change opens. Under the individual approach their resistance is also cut to at most 0.1;
+    under the organisation approach resistance is a given and stays as it is.
     """
     spec = intervention.spec
     pool = np.flatnonzero(starting)
@@ -144,10 +145,10 @@ def champions(intervention, active, starting, state, rng) -> None:
         state.champion[chosen] = True
         state.seed_adopter[chosen] = True
         state.readiness[chosen] = np.maximum(state.readiness[chosen], 0.9)
-        state.resistance[chosen] = np.minimum(state.resistance[chosen], 0.1)
+        if state.resistance_malleable:
+            state.resistance[chosen] = np.minimum(state.resistance[chosen], 0.1)
         opened = state.in_scope[chosen] & ~state.adopted[chosen]
-        state.adopted[chosen[opened]] = True
-        state.adoption_week[chosen[opened]] = state.week
+        state.adopt(chosen[opened])
     current = intervention.chosen[active[intervention.chosen]]
     weight = 1.0 + (CHAMPION_MAX_WEIGHT - 1.0) * spec.intensity
     state.weight[current] = np.maximum(state.weight[current], weight)

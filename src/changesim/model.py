@@ -98,6 +98,7 @@ class ChangeModel(mesa.Model):
             champion=np.zeros(employees.size, dtype=bool),
             adopted=np.zeros(employees.size, dtype=bool),
             adoption_week=np.full(employees.size, NOT_YET, dtype=np.int32),
+            proficiency=np.zeros(employees.size),
             network=network,
             headcount=headcount,
             opened_week=np.full(n_units, NOT_YET, dtype=np.int32),
@@ -105,6 +106,7 @@ class ChangeModel(mesa.Model):
             quality=np.ones(n_units),
             learning_boost=np.zeros(n_units),
             redesign=np.zeros(n_units),
+            resistance_malleable=self.settings.approach == "individual",
         )
 
     def _choose_initial_adopters(self) -> None:
@@ -150,8 +152,7 @@ class ChangeModel(mesa.Model):
             units = self.phase_units[i]
             state.opened_week[units] = state.week
             newly = np.isin(state.unit, units) & state.seed_adopter & ~state.adopted
-            state.adopted[newly] = True
-            state.adoption_week[newly] = state.week
+            state.adopt(newly)
 
     def _phase_share(self, i: int) -> float:
         units = self.phase_units[i]
@@ -173,14 +174,14 @@ class ChangeModel(mesa.Model):
         Under the organisation approach resistance is a given and does not move.
         """
         state = self.state
-        if self.settings.approach != "individual":
+        if not state.resistance_malleable:
             return
         changing = (state.opened_week != NOT_YET) & (state.cutover_week == NOT_YET)
         extra = int(changing.sum()) - 1
         if extra <= 0:
             return
         tired = state.in_scope & ~state.adopted & changing[state.unit]
-        rate = self.settings.influence.fatigue * extra
+        rate = min(1.0, self.settings.influence.fatigue * extra)
         state.resistance[tired] += rate * (1.0 - state.resistance[tired])
 
     def _effective_resistance(self) -> np.ndarray:
@@ -198,8 +199,7 @@ class ChangeModel(mesa.Model):
             return
         probability = rate * self._effective_resistance()[candidates]
         reverted = candidates[self.rng.random(len(candidates)) < probability]
-        state.adopted[reverted] = False
-        state.adoption_week[reverted] = NOT_YET
+        state.revert(reverted)
 
     def _adopt(self) -> None:
         """Stage 4b: in-scope non-adopters adopt with the rule's probability."""
@@ -221,24 +221,26 @@ class ChangeModel(mesa.Model):
         )
         probability = self.rule(inputs)
         adopters = candidates[self.rng.random(len(candidates)) < probability]
-        state.adopted[adopters] = True
-        state.adoption_week[adopters] = state.week
+        state.adopt(adopters)
 
     def _update_quality(self) -> None:
         """Stage 5: unit quality = old work, adopters' learning work, minus the mixing loss.
 
         Q = (1 - a) + a (Q0 + (Q1 - Q0) L) - d (1 - rho) 4 a (1 - a), with a the adopted share,
-        L the adopters' mean learning progress 1 - exp(-weeks since adoption / tau) and rho
-        the unit's work redesign.
+        L the adopters' mean proficiency and rho the unit's work redesign. Each week after the
+        week of adoption, proficiency closes the share 1 - exp(-1 / tau) of its gap to 1, where
+        tau is the learning time divided by (1 + the unit's learning boost).
         """
         state = self.state
         spec = self.settings.quality
         share = state.adopted_share()
-        adopters = np.flatnonzero(state.adopted)
-        tau = spec.learning_weeks / (1.0 + state.learning_boost[state.unit[adopters]])
-        progress = 1.0 - np.exp(-(state.week - state.adoption_week[adopters]) / tau)
-        count = np.bincount(state.unit[adopters], minlength=len(share))
-        total = np.bincount(state.unit[adopters], weights=progress, minlength=len(share))
+        learners = np.flatnonzero(state.adopted & (state.adoption_week < state.week))
+        tau = spec.learning_weeks / (1.0 + state.learning_boost[state.unit[learners]])
+        gap = 1.0 - state.proficiency[learners]
+        state.proficiency[learners] += gap * (1.0 - np.exp(-1.0 / tau))
+        adopters = state.adopted
+        count = state.per_unit(adopters)
+        total = state.per_unit(np.where(adopters, state.proficiency, 0.0))
         learned = np.divide(total, count, out=np.zeros(len(share)), where=count > 0)
         adopter_quality = spec.learning_start + (spec.new_level - spec.learning_start) * learned
         mixing = spec.mixing_penalty * (1.0 - state.redesign) * 4.0 * share * (1.0 - share)

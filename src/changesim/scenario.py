@@ -90,14 +90,19 @@ class Distribution(StrictModel):
 
     @model_validator(mode="after")
     def _feasible(self) -> Distribution:
-        limit = (self.mean * (1.0 - self.mean)) ** 0.5
-        if self.sd > 0 and self.sd >= limit:
-            raise PydanticCustomError(
-                "beta_infeasible",
-                "sd {sd} is too large for mean {mean}: a Beta distribution needs sd < {limit:.3f}",
-                {"sd": self.sd, "mean": self.mean, "limit": limit, "path": "sd"},
-            )
+        check_beta(self.mean, self.sd, "sd")
         return self
+
+
+def check_beta(mean: float, sd: float, path: str) -> None:
+    """Raise a validation error if no Beta distribution has this mean and sd."""
+    limit = (mean * (1.0 - mean)) ** 0.5
+    if sd > 0 and sd >= limit:
+        raise PydanticCustomError(
+            "beta_infeasible",
+            "sd {sd} is too large for mean {mean}: a Beta distribution needs sd < {limit}",
+            {"sd": sd, "mean": mean, "limit": f"{limit:.3f}", "path": path},
+        )
 
 
 class DistributionOverride(StrictModel):
@@ -143,6 +148,15 @@ class Population(StrictModel):
         "'initial_adopter' (true/false). Missing columns are drawn from the distributions.",
     )
 
+    @model_validator(mode="after")
+    def _overrides_feasible(self) -> Population:
+        for unit, override in self.units.items():
+            for attribute in ("readiness", "resistance", "threshold"):
+                if getattr(override, attribute) is not None:
+                    dist = self.distribution(attribute, unit)
+                    check_beta(dist.mean, dist.sd, f"units.{unit}.{attribute}.sd")
+        return self
+
     def distribution(self, attribute: str, unit: str) -> Distribution:
         """The distribution of ``attribute`` for the employees of ``unit``."""
         base: Distribution = getattr(self, attribute)
@@ -150,7 +164,8 @@ class Population(StrictModel):
         change = getattr(override, attribute) if override else None
         if change is None:
             return base
-        return Distribution(
+        # Not re-validated here: _overrides_feasible checks every combination on loading.
+        return Distribution.model_construct(
             mean=base.mean if change.mean is None else change.mean,
             sd=base.sd if change.sd is None else change.sd,
         )
@@ -574,6 +589,14 @@ def _route_problems(route: Any, scenario: Scenario, check_unit: Any) -> list:
         if route.waves is None:
             return problems
     else:
+        if route.phases[0].gate is not None:
+            problems.append(
+                (
+                    "route.phases[0].gate",
+                    route.phases[0].gate.model_dump(),
+                    "the first phase has no previous phase to gate on; use after_weeks",
+                )
+            )
         for p, phase in enumerate(route.phases):
             for j, name in enumerate(phase.units):
                 check_unit(f"route.phases[{p}].units[{j}]", name)

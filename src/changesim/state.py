@@ -29,6 +29,7 @@ class OrgState:
     champion: np.ndarray  # bool
     adopted: np.ndarray  # bool
     adoption_week: np.ndarray  # int32, NOT_YET if not adopted
+    proficiency: np.ndarray  # float64 in [0, 1], adopters' command of the new way of working
     network: OrgNetwork
     headcount: np.ndarray  # int64 per unit
     opened_week: np.ndarray  # int32 per unit, NOT_YET until the unit's phase opens
@@ -37,6 +38,7 @@ class OrgState:
     learning_boost: np.ndarray  # float64 per unit, learning speed-up (learning organisation)
     redesign: np.ndarray  # float64 per unit in [0, 1], how far work is redesigned
     week: int = 0
+    resistance_malleable: bool = True  # False under the organisation approach
 
     @property
     def size(self) -> int:
@@ -47,6 +49,18 @@ class OrgState:
     def in_scope(self) -> np.ndarray:
         """Employees whose unit's change has opened."""
         return self.opened_week[self.unit] != NOT_YET
+
+    def adopt(self, employees: np.ndarray) -> None:
+        """Mark ``employees`` (indices or a bool mask) as adopters from this week."""
+        self.adopted[employees] = True
+        self.adoption_week[employees] = self.week
+        self.proficiency[employees] = 0.0
+
+    def revert(self, employees: np.ndarray) -> None:
+        """Return ``employees`` to the old way of working; what they learned is lost."""
+        self.adopted[employees] = False
+        self.adoption_week[employees] = NOT_YET
+        self.proficiency[employees] = 0.0
 
     def per_unit(self, values: np.ndarray) -> np.ndarray:
         """Sum of ``values`` over each unit's employees."""
