@@ -33,7 +33,8 @@ def _fail(problems: list) -> None:
     raise typer.Exit(EXIT_INVALID)
 
 
-def _load_all(files: list[Path]):
+def _load_all(files: list[Path], *, data_files: bool = False):
+    """Load every file, collecting all problems; with ``data_files`` also read their tables."""
     from changesim.errors import ScenarioError
     from changesim.loader import load_scenario
 
@@ -41,6 +42,10 @@ def _load_all(files: list[Path]):
     for file in files:
         try:
             scenarios[file] = load_scenario(file)
+            if data_files:
+                from changesim.network import check_data_files
+
+                check_data_files(scenarios[file])
         except ScenarioError as error:
             problems.extend(error.problems)
     if problems:
@@ -64,7 +69,7 @@ def _guard(action):
 @app.command()
 def validate(files: Files) -> None:
     """Check scenario files; report every problem with file, field, value and what is allowed."""
-    scenarios = _load_all(files)
+    scenarios = _load_all(files, data_files=True)
     for file, scenario in scenarios.items():
         units = scenario.organisation.units
         typer.echo(

@@ -20,8 +20,6 @@ Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "satur
 
 #: Default cost per contact (GBP) by channel: Socitm 2011/12 for desk, phone and web.
 DEFAULT_COST = {"web": 0.15, "phone": 2.83, "desk": 8.62, "mail": 5.00, "chat": 2.00}
-#: Default customer effort of a channel (0 = none, 1 = a trip to the desk); illustrative.
-DEFAULT_EFFORT = {"web": 0.2, "phone": 0.4, "desk": 1.0, "mail": 0.6, "chat": 0.3}
 #: Default first-contact resolution without a uniform customer view; illustrative.
 DEFAULT_FCR = {"web": 0.55, "phone": 0.7, "desk": 0.75, "mail": 0.6, "chat": 0.65}
 
@@ -30,16 +28,13 @@ class ChannelSpec(StrictModel):
     """One customer channel."""
 
     initial_share: float = spec_field(
-        ..., "Share of customers for whom this is the habitual channel at the start.", ge=0, le=1
+        ..., "Share of all contacts that use this channel before the change.", ge=0, le=1
     )
     cost_per_contact: float | None = spec_field(
         None,
         "Cost of one contact; default from published benchmarks (see ODD).",
         unit="currency/contact",
         ge=0,
-    )
-    effort: float | None = spec_field(
-        None, "Customer effort of using the channel, 0 to 1.", ge=0, le=1
     )
     first_contact_resolution: float | None = spec_field(
         None,
@@ -50,22 +45,29 @@ class ChannelSpec(StrictModel):
 
 
 class Choice(StrictModel):
-    """Weights of the multinomial-logit channel choice."""
+    """Weights of the multinomial-logit channel choice.
+
+    A channel's effort and other lasting attributes are not separate weights: they are
+    absorbed in the alternative-specific constants calibrated to ``initial_share``. A change
+    in effort (faster, cheaper, easier) is the steering instrument ``benefit``.
+    """
 
     quality: float = spec_field(
         3.0, "Weight of the channel's current service quality.", ge=0, le=50
     )
     habit: float = spec_field(3.0, "Weight of the customer's habit for the channel.", ge=0, le=50)
-    effort: float = spec_field(1.0, "Weight of the channel's effort (a cost).", ge=0, le=50)
     habit_learning: float = spec_field(
-        0.2, "Weight of this contact in the customer's updated habit.", ge=0, le=1
+        0.1,
+        "Probability that a resolved contact in another channel becomes the customer's home "
+        "channel (habit).",
+        ge=0,
+        le=1,
     )
 
 
 class Satisfaction(StrictModel):
     """How contacts shape satisfaction and churn."""
 
-    initial: float = spec_field(0.7, "Satisfaction of every customer at the start.", ge=0, le=1)
     smoothing: float = spec_field(
         0.3, "Weight of the latest contact in the smoothed satisfaction.", ge=0, le=1
     )

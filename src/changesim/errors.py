@@ -36,6 +36,8 @@ class ScenarioError(Exception):
 
 
 def _show(value: Any) -> str:
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()  # numpy scalar: show 2.0, not np.float64(2.0)
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -57,11 +59,15 @@ def problems_from_validation(
             continue
         loc = _user_loc(err["loc"], data)
         value = err.get("input")
+        has_value = err["type"] != "missing"
         if "path" in ctx:  # a model-level check that names the field it is about
             loc = [*loc, *ctx["path"].split(".")]
-            value = _value_at(data, loc, default=None)
+            value = _value_at(data, loc)
+            has_value = value is not _MISSING
+        elif err["type"] == "union_tag_invalid":  # an unknown kind: point at the kind itself
+            loc = [*loc, ctx["discriminator"].strip("'")]
+            value = ctx["tag"]
         message = err["msg"]
-        has_value = err["type"] != "missing"
         if err["type"] == "extra_forbidden":
             allowed = _allowed_keys(root, loc[:-1], data)
             message = "unknown key"
@@ -88,11 +94,17 @@ def _user_loc(loc: tuple, data: Any) -> list:
     return out
 
 
-def _value_at(data: Any, loc: list, default: Any) -> Any:
+_MISSING = object()
+
+
+def _value_at(data: Any, loc: list) -> Any:
+    """The value at ``loc`` in the user's data, or ``_MISSING``."""
     node = data
     for part in loc:
-        if not (isinstance(node, dict) and part in node):
-            return default
+        present = isinstance(node, dict) and part in node
+        present |= isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if not present:
+            return _MISSING
         node = node[part]
     return node
 

@@ -8,10 +8,13 @@ The step reads like the process overview in docs/ODD.md, one named stage each:
 4. adopters may revert while their unit's quality is below the old level; in-scope
    non-adopters adopt under the scenario's rule;
 5. each unit's service quality follows its adoption (the J-curve);
-6. the week is recorded.
+6. customers who make contact choose a channel, experience it, update satisfaction and habit,
+   and may leave (when the scenario has customers);
+7. the week is recorded.
 
 Week 0 is the starting state: the route's first phases open (their initial adopters adopt),
-interventions that start in week 0 act, and the state is recorded before any adoption step.
+interventions that start in week 0 act, customers make their week-0 contacts at the old
+service level, and the state is recorded before any adoption step.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import mesa
 import numpy as np
 
 from changesim.agents import Employee, Unit
+from changesim.coupling import ChannelCoupling
+from changesim.customers import customer_week, init_customers
 from changesim.interventions import apply_interventions, bind_interventions
 from changesim.network import build_network
 from changesim.outcomes import Recorder
@@ -69,7 +74,14 @@ class ChangeModel(mesa.Model):
         self.state = self._initial_state()
         self.interventions = bind_interventions(scenario.interventions, self.unit_names, self.state)
         self._choose_initial_adopters()
-        self.recorder = Recorder(self.unit_names, self.state.headcount)
+        self.coupling = None
+        self.customers = None
+        if scenario.customers is not None:
+            self.coupling = ChannelCoupling(scenario)
+            self.customers = init_customers(
+                scenario.customers, self.coupling.base_resolution, self.rng
+            )
+        self.recorder = Recorder(self.unit_names, self.state.headcount, scenario.customers)
         self.units: list[Unit] = []
         self.employees: list[Employee] = []
         if agents:
@@ -78,6 +90,7 @@ class ChangeModel(mesa.Model):
         self._open_phases()
         self.week_cost = apply_interventions(self.interventions, self.state, self.rng)
         self._update_quality()
+        self._serve_customers()
         self.recorder.record(self.state, self.week_cost)
 
     # ------------------------------------------------------------------ setup
@@ -127,10 +140,12 @@ class ChangeModel(mesa.Model):
         self._open_phases()
         self.week_cost = apply_interventions(self.interventions, state, self.rng)
         self._social_influence()
+        self._demonstration()
         self._change_fatigue()
         self._revert()
         self._adopt()
         self._update_quality()
+        self._serve_customers()
         self.recorder.record(state, self.week_cost)
 
     def _open_phases(self) -> None:
@@ -168,8 +183,29 @@ class ChangeModel(mesa.Model):
         target = state.network.neighbour_mean(state.readiness, state.weight, state.readiness)
         state.readiness += rate * (target - state.readiness)
 
+    def _demonstration(self) -> None:
+        """Stage 3b: visible success raises the readiness of units whose change has not opened.
+
+        Success is the headcount share of the organisation in units that have cut over and
+        work at or above the old quality. Experience multiplies the effect (1 + m E).
+        """
+        state = self.state
+        experience = self.settings.organisation.experience
+        proven = (state.cutover_week != NOT_YET) & (state.quality >= 1.0)
+        success = float(state.headcount[proven].sum() / state.headcount.sum())
+        waiting = ~state.in_scope
+        if success == 0 or not waiting.any():
+            return
+        rate = min(
+            1.0,
+            experience.demonstration
+            * (1.0 + experience.experience_multiplier * experience.level)
+            * success,
+        )
+        state.readiness[waiting] += rate * (1.0 - state.readiness[waiting])
+
     def _change_fatigue(self) -> None:
-        """Stage 3b: several units changing at once raise in-scope non-adopters' resistance.
+        """Stage 3c: several units changing at once raise in-scope non-adopters' resistance.
 
         Under the organisation approach resistance is a given and does not move.
         """
@@ -247,6 +283,15 @@ class ChangeModel(mesa.Model):
         state.quality = (1.0 - share) + share * adopter_quality - mixing
         cut = (state.cutover_week == NOT_YET) & (share >= spec.cutover_share)
         state.cutover_week[cut] = state.week
+
+    def _serve_customers(self) -> None:
+        """Stage 6: a week of customer contacts under this week's channel conditions."""
+        if self.customers is None:
+            return
+        view = self.coupling.customer_view(self.state)
+        conditions = self.coupling.conditions(self.state, view)
+        week = customer_week(self.customers, self.settings.customers, conditions, self.rng)
+        self.recorder.record_customers(week, view)
 
     def run(self, weeks: int | None = None) -> None:
         """Run ``weeks`` steps (default: the scenario's remaining weeks)."""

@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from changesim.errors import Problem, ScenarioError
-from changesim.population import Employees, read_table
+from changesim.population import Employees, read_population_table, read_table
 
 
 @dataclass(frozen=True)
@@ -207,8 +207,20 @@ def random_cross_unit_ties(
 @register_network("edge_list")
 def edge_list(spec, employees: Employees, rng: np.random.Generator) -> OrgNetwork:
     """A measured network from a CSV/Parquet edge list with 'source' and 'target' ids."""
-    frame = read_table(spec.file)
-    file = str(spec.file)
+    sources, targets = edge_list_indices(spec.file, employees.ids)
+    return OrgNetwork(employees.size, adjacency_from_edges(sources, targets, employees.size))
+
+
+def edge_list_indices(path, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Read an edge list and map its employee ids to positions in ``ids``.
+
+    Raises
+    ------
+    ScenarioError
+        If the file cannot be read, lacks a column, or names an id not in ``ids``.
+    """
+    frame = read_table(path)
+    file = str(path)
     missing = [c for c in ("source", "target") if c not in frame.columns]
     if missing:
         raise ScenarioError(
@@ -221,14 +233,13 @@ def edge_list(spec, employees: Employees, rng: np.random.Generator) -> OrgNetwor
                 )
             ]
         )
-    order = np.argsort(employees.ids, kind="stable")
-    sorted_ids = employees.ids[order]
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
     ends = []
     for column in ("source", "target"):
-        ids = frame[column].to_numpy()
-        pos = np.searchsorted(sorted_ids, ids)
-        pos = np.clip(pos, 0, len(sorted_ids) - 1)
-        unknown = sorted_ids[pos] != ids
+        wanted = frame[column].to_numpy()
+        pos = np.clip(np.searchsorted(sorted_ids, wanted), 0, len(sorted_ids) - 1)
+        unknown = sorted_ids[pos] != wanted
         if unknown.any():
             raise ScenarioError(
                 [
@@ -237,9 +248,26 @@ def edge_list(spec, employees: Employees, rng: np.random.Generator) -> OrgNetwor
                         f"{column} (row {int(np.argmax(unknown)) + 1})",
                         "unknown employee id; ids are the population table's 'id' column "
                         "or row numbers from 0",
-                        ids[unknown][0],
+                        wanted[unknown][0],
                     )
                 ]
             )
         ends.append(order[pos])
-    return OrgNetwork(employees.size, adjacency_from_edges(ends[0], ends[1], employees.size))
+    return ends[0], ends[1]
+
+
+def check_data_files(scenario) -> None:
+    """Read the population table and edge list a scenario names, without simulating.
+
+    Raises
+    ------
+    ScenarioError
+        With the file, column and row of every problem found.
+    """
+    ids = None
+    if scenario.population.table is not None:
+        ids = read_population_table(scenario.population.table, scenario.organisation.names)["id"]
+    if scenario.network.kind == "edge_list":
+        if ids is None:
+            ids = np.arange(sum(u.headcount or 0 for u in scenario.organisation.units))
+        edge_list_indices(scenario.network.file, ids)

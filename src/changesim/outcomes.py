@@ -18,9 +18,18 @@ class Recorder:
     Unit-level aggregates only (O(units) per week), never employee snapshots.
     """
 
-    def __init__(self, unit_names: list[str], headcount: np.ndarray) -> None:
+    def __init__(self, unit_names: list[str], headcount: np.ndarray, customers=None) -> None:
         self.unit_names = unit_names
         self.headcount = headcount
+        self.customer_spec = customers
+        self.customer_rows: dict[str, list] = {
+            "contacts": [],
+            "resolved": [],
+            "satisfaction": [],
+            "active": [],
+            "churned": [],
+            "view": [],
+        }
         self.rows: dict[str, list[np.ndarray]] = {
             "adopted": [],
             "in_scope": [],
@@ -41,12 +50,61 @@ class Recorder:
         self.rows["quality"].append(state.quality.copy())
         self.cost.append(cost)
 
+    def record_customers(self, week, view: np.ndarray) -> None:
+        """Record a week of customer contacts and each unit's customer view."""
+        rows = self.customer_rows
+        rows["contacts"].append(week.contacts)
+        rows["resolved"].append(week.resolved)
+        rows["satisfaction"].append(week.satisfaction)
+        rows["active"].append(week.active)
+        rows["churned"].append(week.churned)
+        rows["view"].append(view)
+
+    def _customer_columns(self, weeks: int, n_units: int) -> dict[str, np.ndarray]:
+        """Customer columns on the organisation rows, customer_view on unit rows."""
+        from changesim.customer_spec import DEFAULT_COST
+
+        spec = self.customer_spec
+        rows = self.customer_rows
+        channels = spec.channel_names()
+        contacts = np.vstack(rows["contacts"]).astype(np.float64)
+        total = contacts.sum(axis=1)
+        cost_per = np.array(spec.per_channel("cost_per_contact", DEFAULT_COST))
+        org = {
+            f"channel_share_{c}": np.divide(
+                contacts[:, i], total, out=np.full(weeks, np.nan), where=total > 0
+            )
+            for i, c in enumerate(channels)
+        }
+        org["contacts"] = total
+        org["first_contact_resolution"] = np.divide(
+            np.array(rows["resolved"], dtype=float),
+            total,
+            out=np.full(weeks, np.nan),
+            where=total > 0,
+        )
+        org["satisfaction"] = np.array(rows["satisfaction"])
+        population = float(spec.population)
+        org["churned_share"] = np.array(rows["churned"]) / population
+        org["contact_cost"] = contacts @ cost_per
+        columns = {}
+        for name, values in org.items():
+            grid = np.full((weeks, n_units + 1), np.nan)
+            grid[:, -1] = values
+            columns[name] = grid.ravel()
+        view = np.full((weeks, n_units + 1), np.nan)
+        view[:, :-1] = np.vstack(rows["view"])
+        columns["customer_view"] = view.ravel()
+        return columns
+
     def weekly_frame(self):
         """Tidy DataFrame: one row per week and unit, plus ``unit == "all"`` per week.
 
         Columns: week, unit, headcount, adopted, in_scope, adopted_share, in_scope_share,
         readiness_mean, resistance_mean, quality, intervention_cost (organisation rows only;
-        the cost spent in that week).
+        the cost spent in that week). With customers, also on organisation rows:
+        channel_share_<channel>, contacts, first_contact_resolution, satisfaction,
+        churned_share, contact_cost; and customer_view on front-office unit rows.
         """
         import pandas as pd
 
@@ -80,6 +138,9 @@ class Recorder:
         cost = np.full((weeks, n_units + 1), np.nan)
         cost[:, -1] = self.cost
         frame["intervention_cost"] = cost.ravel()
+        if self.customer_spec is not None:
+            for name, values in self._customer_columns(weeks, n_units).items():
+                frame[name] = values
         frame["unit"] = frame["unit"].astype("category")
         return frame
 

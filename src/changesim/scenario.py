@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from changesim.customer_spec import Customers, Experience
 from changesim.rules import registered_rules
 from changesim.scenario_base import CHANNELS, Channel, StrictModel, UnitName, spec_field
 
@@ -60,18 +61,9 @@ class Organisation(StrictModel):
     """The organisation's units."""
 
     units: list[Unit] = spec_field(..., "The units of the organisation.", min_length=1)
-
-    @field_validator("units")
-    @classmethod
-    def _unique_names(cls, units: list[Unit]) -> list[Unit]:
-        seen: set[str] = set()
-        for unit in units:
-            if unit.name in seen:
-                raise PydanticCustomError(
-                    "duplicate_unit", "unit name {name!r} is used twice", {"name": unit.name}
-                )
-            seen.add(unit.name)
-        return units
+    experience: Experience = spec_field(
+        Experience(), "What the organisation has done before (channel steering, CRM)."
+    )
 
     @property
     def names(self) -> list[str]:
@@ -115,9 +107,9 @@ class DistributionOverride(StrictModel):
 class UnitPopulation(StrictModel):
     """Distribution overrides for one unit."""
 
-    readiness: DistributionOverride | None = None
-    resistance: DistributionOverride | None = None
-    threshold: DistributionOverride | None = None
+    readiness: DistributionOverride | None = spec_field(None, "Readiness for this unit.")
+    resistance: DistributionOverride | None = spec_field(None, "Resistance for this unit.")
+    threshold: DistributionOverride | None = spec_field(None, "Threshold for this unit.")
 
 
 class Population(StrictModel):
@@ -278,7 +270,7 @@ class Adoption(StrictModel):
         if rule not in known:
             raise PydanticCustomError(
                 "unknown_rule",
-                "unknown adoption rule {rule!r}; registered rules: {allowed}",
+                "unknown adoption rule '{rule}'; registered rules: {allowed}",
                 {"rule": rule, "allowed": ", ".join(sorted(known))},
             )
         return rule
@@ -482,7 +474,7 @@ class Scenario(StrictModel):
     weeks: int = spec_field(104, "Simulated weeks.", unit="weeks", ge=1, le=1040)
     seed: int = spec_field(0, "Seed of the random number generator.", ge=0)
     replications: int = spec_field(1, "Runs with different seeds in compare.", ge=1, le=10_000)
-    organisation: Organisation
+    organisation: Organisation = spec_field(..., "The organisation: its units and experience.")
     population: Population = spec_field(Population(), "Employees' readiness and resistance.")
     network: Network = spec_field(
         SmallWorldNetwork(kind="small_world"), "The organisational network."
@@ -497,6 +489,9 @@ class Scenario(StrictModel):
     quality: Quality = spec_field(Quality(), "Service quality during the change.")
     route: Route = spec_field(Combined(kind="combined"), "The migration route.")
     interventions: list[Intervention] = spec_field([], "Interventions of the change approach.")
+    customers: Customers | None = spec_field(
+        None, "Customers and channel design; without it only the organisation is simulated."
+    )
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
@@ -525,6 +520,17 @@ def reference_problems(scenario: Scenario) -> list[tuple[str, Any, str]]:
         if name not in names:
             problems.append((path, name, f"unknown unit; the organisation has: {allowed}"))
 
+    seen: set[str] = set()
+    for i, unit in enumerate(scenario.organisation.units):
+        if unit.name in seen:
+            problems.append(
+                (
+                    f"organisation.units[{i}].name",
+                    unit.name,
+                    "this unit name is already used; names must be unique",
+                )
+            )
+        seen.add(unit.name)
     for name in scenario.population.units:
         check_unit(f"population.units.{name}", name)
     if scenario.population.table is None:
@@ -540,6 +546,8 @@ def reference_problems(scenario: Scenario) -> list[tuple[str, Any, str]]:
     if scenario.adoption.initial_adopters.choose == "table" and scenario.population.table is None:
         problems.append(("adoption.initial_adopters.choose", "table", "needs population.table"))
     problems.extend(_route_problems(scenario.route, scenario, check_unit))
+    if scenario.customers is not None:
+        problems.extend(_customer_problems(scenario, check_unit))
     for i, intervention in enumerate(scenario.interventions):
         for j, name in enumerate(intervention.units or []):
             check_unit(f"interventions[{i}].units[{j}]", name)
@@ -615,4 +623,42 @@ def _route_problems(route: Any, scenario: Scenario, check_unit: Any) -> list:
                 "every unit must be in one phase; missing: " + ", ".join(missing),
             )
         )
+    return problems
+
+
+def _customer_problems(scenario: Scenario, check_unit: Any) -> list:
+    customers = scenario.customers
+    channels = customers.channel_names()
+    allowed = ", ".join(channels)
+    problems: list[tuple[str, Any, str]] = []
+    for i, feed in enumerate(customers.feeds):
+        check_unit(f"customers.feeds[{i}].from", feed.source)
+        check_unit(f"customers.feeds[{i}].to", feed.target)
+    steering = customers.steering
+    if steering.target is not None and steering.target not in channels:
+        problems.append(
+            (
+                "customers.steering.target",
+                steering.target,
+                f"not one of the scenario's channels: {allowed}",
+            )
+        )
+    for i, restriction in enumerate(steering.restrictions):
+        if restriction.channel not in channels:
+            problems.append(
+                (
+                    f"customers.steering.restrictions[{i}].channel",
+                    restriction.channel,
+                    f"not one of the scenario's channels: {allowed}",
+                )
+            )
+    for i, unit in enumerate(scenario.organisation.units):
+        if unit.channel is not None and unit.channel not in channels:
+            problems.append(
+                (
+                    f"organisation.units[{i}].channel",
+                    unit.channel,
+                    f"customers.channels has no such channel; it has: {allowed}",
+                )
+            )
     return problems

@@ -1,0 +1,247 @@
+"""The customer population: vectorised channel choice, experience, satisfaction, habit, churn.
+
+Customers are arrays, not agents, so a million of them stay fast: each week only the customers
+who make contact draw random numbers. Each customer has a *home channel* (their habit). Channel
+choice is a multinomial logit
+
+    U_ic = ASC_c + b_q Q_c + b_h [c = home_i] + S_c + e_ic,   e_ic ~ Gumbel(0, 1),
+
+with Q_c the channel's service quality this week and S_c the steering toward a target channel.
+A resolved contact in another channel becomes the new home channel with probability
+``habit_learning``. Unresolved contacts come back the next week.
+
+Nothing drifts in a scenario where nothing changes: the alternative-specific constants ASC_c
+and the starting distribution of home channels are solved together so that, at the old
+quality level, the home channels are in their stationary distribution and the channels carry
+the scenario's ``initial_share`` of contacts (lasting channel attributes such as effort are
+absorbed in the constants; a change in effort is the steering instrument ``benefit``).
+Satisfaction starts at its stationary mean for the customer's home channel, and the returning
+contacts of week 0 are drawn at their stationary rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from changesim.customer_spec import Customers
+
+
+@dataclass
+class ChannelConditions:
+    """What the channels offer this week, one entry per channel."""
+
+    quality: np.ndarray  # service quality, old level 1
+    resolution: np.ndarray  # probability that a contact is resolved first time
+    steering: np.ndarray  # utility shift from steering
+    cap: np.ndarray  # largest share of the week's contacts the channel may take (1 = none)
+
+
+@dataclass
+class CustomerWeek:
+    """Aggregates of one week of customer contacts."""
+
+    contacts: np.ndarray  # per channel
+    resolved: int
+    satisfaction: float  # mean over active customers
+    active: int
+    churned: int  # cumulative
+
+
+@dataclass
+class CustomerState:
+    """The customer arrays and the choice model's constants."""
+
+    home: np.ndarray  # int8, the customer's habitual channel
+    satisfaction: np.ndarray  # float32 in [0, 1]
+    active: np.ndarray  # bool
+    pending: np.ndarray  # indices of customers whose unresolved contact comes back next week
+    constants: np.ndarray  # alternative-specific constants ASC_c
+
+    @property
+    def size(self) -> int:
+        """Number of customers, active or churned."""
+        return len(self.satisfaction)
+
+
+def choice_probabilities(constants: np.ndarray, habit_weight: float) -> np.ndarray:
+    """P[k, c]: probability that a customer at home k chooses c, all qualities equal."""
+    utility = constants[None, :] + habit_weight * np.eye(len(constants))
+    weights = np.exp(utility - utility.max(axis=1, keepdims=True))
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def stationary_homes(
+    choice: np.ndarray, resolution: np.ndarray, switching: float, current: np.ndarray
+) -> np.ndarray:
+    """Stationary distribution of home channels; ``current`` if customers never switch.
+
+    A customer at home k has a problem at a constant rate, needs 1 / sum_c P[k,c] r_c contacts
+    per problem, and moves home to c != k at a resolved contact there with probability
+    ``switching``: the rate of k -> c is P[k,c] r_c switching / sum_c' P[k,c'] r_c'.
+    """
+    if switching == 0:
+        return current
+    per_problem = 1.0 / (choice @ resolution)
+    rates = per_problem[:, None] * choice * resolution[None, :] * switching
+    np.fill_diagonal(rates, 0.0)
+    generator = rates - np.diag(rates.sum(axis=1))
+    channels = len(resolution)
+    system = np.vstack([generator.T, np.ones(channels)])
+    rhs = np.append(np.zeros(channels), 1.0)
+    return np.linalg.lstsq(system, rhs, rcond=None)[0].clip(0.0)
+
+
+def contact_shares(homes: np.ndarray, choice: np.ndarray, resolution: np.ndarray) -> np.ndarray:
+    """Share of contacts per channel, counting the returns of unresolved contacts."""
+    per_problem = 1.0 / (choice @ resolution)
+    contacts = (homes * per_problem) @ choice
+    return contacts / contacts.sum()
+
+
+def calibrate(
+    shares: np.ndarray, resolution: np.ndarray, spec: Customers, iterations: int = 500
+) -> tuple[np.ndarray, np.ndarray]:
+    """Constants ASC_c and home distribution that reproduce ``shares`` of contacts, stationary.
+
+    Fixed-point iteration ASC <- ASC + log(target) - log(predicted) (as in Berry 1994), with the
+    home distribution re-solved for each guess.
+    """
+    target = np.clip(shares, 1e-9, None)
+    target = target / target.sum()
+    homes = target * resolution / (target * resolution).sum()
+    constants = np.zeros(len(shares))
+    for _ in range(iterations):
+        choice = choice_probabilities(constants, spec.choice.habit)
+        homes = stationary_homes(choice, resolution, spec.choice.habit_learning, homes)
+        homes = homes / homes.sum()
+        predicted = contact_shares(homes, choice, resolution)
+        step = np.log(target) - np.log(np.clip(predicted, 1e-12, None))
+        constants += step
+        if np.abs(step).max() < 1e-10:
+            break
+    return constants - constants.mean(), homes
+
+
+def stationary_satisfaction(spec: Customers, resolution: np.ndarray) -> np.ndarray:
+    """Mean satisfaction per home channel at the old quality level, all contacts at home.
+
+    Satisfaction is an exponential average over contacts (weight a); between problems it rests
+    after the last, resolved contact. With j unresolved contacts before the resolved one
+    (geometric, P(j) = (1 - r) ** j r), b = 1 - a, and scores x1 (resolved) and x0
+    (unresolved), the stationary mean S solves
+    S = E[b ** (j + 1)] S + a (x1 + x0 E[sum over l = 1..j of b ** l]).
+    """
+    sat = spec.satisfaction
+    a = sat.smoothing
+    b = 1.0 - a
+    x1 = sat.resolved_score
+    x0 = sat.resolved_score * sat.unresolved_factor
+    r = np.clip(resolution, 1e-9, 1.0)
+    if a == 0:
+        return r * x1 + (1.0 - r) * x0  # never updated: start at the mean contact score
+    geometric_b = r / (1.0 - (1.0 - r) * b)  # E[b ** j]
+    earlier = b / (1.0 - b) * (1.0 - geometric_b) if b < 1 else 0.0
+    return np.clip(a * (x1 + x0 * earlier) / (1.0 - b * geometric_b), 0.0, 1.0)
+
+
+def init_customers(
+    spec: Customers, resolution: np.ndarray, rng: np.random.Generator
+) -> CustomerState:
+    """Customers at the old service level, in the stationary state of the choice model.
+
+    ``initial_share`` is read as the share of *contacts* per channel, as organisations measure it.
+    """
+    shares = np.array([spec.channels[c].initial_share for c in spec.channel_names()])
+    constants, homes = calibrate(shares, resolution, spec)
+    n = spec.population
+    home = rng.choice(len(shares), size=n, p=homes).astype(np.int8)
+    # Week 0's returning contacts: for home k, the stationary number of unresolved contacts
+    # per week, rate * (contacts per problem - 1), drawn as a Poisson count.
+    choice = choice_probabilities(constants, spec.choice.habit)
+    per_problem = 1.0 / (choice @ resolution)
+    returning = rng.poisson(spec.contact_rate * (per_problem[home] - 1.0))
+    return CustomerState(
+        home=home,
+        satisfaction=stationary_satisfaction(spec, resolution)[home].astype(np.float32),
+        active=np.ones(n, dtype=bool),
+        pending=np.repeat(np.arange(n), returning),
+        constants=constants,
+    )
+
+
+def customer_week(
+    state: CustomerState,
+    spec: Customers,
+    conditions: ChannelConditions,
+    rng: np.random.Generator,
+) -> CustomerWeek:
+    """One week of contacts: who calls, which channel, resolved or not, what they think."""
+    who = _contacting(state, spec, rng)
+    choice = _choose(state, spec, conditions, who, rng)
+    resolved = rng.random(len(who)) < conditions.resolution[choice]
+    _experience(state, spec, conditions, who, choice, resolved, rng)
+    _learn_habit(state, spec, who, choice, resolved, rng)
+    _churn(state, spec, who, rng)
+    state.pending = who[~resolved & state.active[who]]
+    churned = int(state.size - state.active.sum())
+    return CustomerWeek(
+        contacts=np.bincount(choice, minlength=len(conditions.quality)),
+        resolved=int(resolved.sum()),
+        satisfaction=float(state.satisfaction[state.active].mean())
+        if churned < state.size
+        else float("nan"),
+        active=state.size - churned,
+        churned=churned,
+    )
+
+
+def _contacting(state: CustomerState, spec: Customers, rng: np.random.Generator) -> np.ndarray:
+    """Returning unresolved contacts plus new contacts of active customers (with repeats)."""
+    active = np.flatnonzero(state.active)
+    count = rng.binomial(len(active), spec.contact_rate) if len(active) else 0
+    new = active[rng.integers(0, len(active), count)] if count else np.empty(0, np.int64)
+    return np.concatenate([state.pending, new])
+
+
+def _choose(state, spec, conditions, who, rng) -> np.ndarray:
+    """Gumbel-max draw from the multinomial logit; capped channels pass their overflow on."""
+    weights = spec.choice
+    base = state.constants + weights.quality * conditions.quality + conditions.steering
+    utility = base[None, :] + rng.gumbel(size=(len(who), len(base)))
+    utility[np.arange(len(who)), state.home[who]] += weights.habit
+    choice = utility.argmax(axis=1)
+    for channel in np.flatnonzero(conditions.cap < 1.0):
+        chosen = np.flatnonzero(choice == channel)
+        excess = len(chosen) - int(conditions.cap[channel] * len(who))
+        if excess <= 0:
+            continue
+        moved = rng.choice(chosen, size=excess, replace=False)
+        utility[moved, channel] = -np.inf
+        choice[moved] = utility[moved].argmax(axis=1)
+    return choice
+
+
+def _experience(state, spec, conditions, who, choice, resolved, rng) -> None:
+    """Satisfaction moves toward the contact's score (quality, resolution, noise)."""
+    sat = spec.satisfaction
+    score = sat.resolved_score * conditions.quality[choice]
+    score = np.where(resolved, score, score * sat.unresolved_factor)
+    score = np.clip(score + sat.noise * rng.standard_normal(len(who)), 0.0, 1.0)
+    state.satisfaction[who] += sat.smoothing * (score - state.satisfaction[who])
+
+
+def _learn_habit(state, spec, who, choice, resolved, rng) -> None:
+    """A resolved contact in another channel may become the new home channel."""
+    moved = resolved & (choice != state.home[who])
+    moved &= rng.random(len(who)) < spec.choice.habit_learning
+    state.home[who[moved]] = choice[moved]
+
+
+def _churn(state, spec, who, rng) -> None:
+    """Dissatisfied customers may leave after a contact."""
+    sat = spec.satisfaction
+    unhappy = who[state.satisfaction[who] < sat.churn_below]
+    leaving = unhappy[rng.random(len(unhappy)) < sat.churn_rate]
+    state.active[leaving] = False
