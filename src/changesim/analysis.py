@@ -17,6 +17,40 @@ HEADLINE_METRICS = {
     "non_adopter_share": "non-adopters",
     "total_intervention_cost": "intervention cost",
 }
+#: Customer metrics, shown when the scenarios have customers.
+CUSTOMER_METRICS = {
+    "final_satisfaction": "final satisfaction",
+    "mean_satisfaction": "mean satisfaction",
+    "satisfaction_recovery_week": "satisfaction back at start (week)",
+    "final_self_service_share": "self-service share at end",
+    "churned_share": "churned customers",
+    "total_contact_cost": "contact cost",
+    "cost_per_resolved_contact": "cost per resolved contact",
+}
+
+
+def metrics_in(summaries: pd.DataFrame) -> list[str]:
+    """The headline metrics, plus customer metrics when every run has them."""
+    names = list(HEADLINE_METRICS)
+    if all(m in summaries.columns for m in CUSTOMER_METRICS):
+        names += list(CUSTOMER_METRICS)
+    return names
+
+
+def format_value(value: float, metric: str) -> str:
+    """A metric's value with the precision that suits it ('–' for NaN)."""
+    if pd.isna(value):
+        return "–"
+    if "cost" in metric:
+        return f"{value:,.2f}" if "per" in metric else f"{value:,.0f}"
+    if "week" in metric:
+        return f"{value:.1f}"
+    return f"{value:.3f}"
+
+
+def metric_label(metric: str) -> str:
+    """Readable label of a summary metric."""
+    return {**HEADLINE_METRICS, **CUSTOMER_METRICS}.get(metric, metric.replace("_", " "))
 
 
 def mean_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float, int]:
@@ -38,7 +72,7 @@ def mean_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float
 
 def summary_table(summaries: pd.DataFrame, metrics: list[str] | None = None) -> pd.DataFrame:
     """One row per route and metric: mean, 95% interval, runs counted, runs in total."""
-    metrics = metrics or list(HEADLINE_METRICS)
+    metrics = metrics or metrics_in(summaries)
     rows = []
     for route, group in summaries.groupby("route", sort=False):
         for metric in metrics:
@@ -64,7 +98,7 @@ def paired_differences(
 
     Runs in which either side has NaN for a metric are left out of that metric's pairs.
     """
-    metrics = metrics or list(HEADLINE_METRICS)
+    metrics = metrics or metrics_in(summaries)
     base = summaries[summaries["route"] == reference].set_index("seed")
     rows = []
     for route, group in summaries.groupby("route", sort=False):

@@ -101,12 +101,9 @@ def run(
 
         result = simulate(scenario, seed=seed)
         written = result.save(out)
-        for name, fig in (
-            ("adoption.png", plots.adoption_by_unit(result.weekly, scenario.name)),
-            ("quality.png", plots.quality_by_unit(result.weekly, scenario.name)),
-        ):
-            (out / name).write_bytes(plots.png_bytes(fig))
-            written.append(out / name)
+        for name, fig in plots.run_figures(result.weekly, scenario.name).items():
+            (out / f"{name}.png").write_bytes(plots.png_bytes(fig))
+            written.append(out / f"{name}.png")
         _print_run_summary(scenario.name, result)
         typer.echo(f"wrote {len(written)} files to {out}/")
 
@@ -194,17 +191,7 @@ def _compare(loaded: dict, out: Path, replications: int | None, seed: int | None
     runs.summaries.to_csv(out / "runs.csv", index=False)
     table.to_csv(out / "summary.csv", index=False)
     diffs.to_csv(out / "differences.csv", index=False)
-    figures = {
-        "Adoption, organisation": plots.route_bands(
-            analysis.curve_bands(runs.weekly, "adopted_share"), "Adopted share", "adopted share"
-        ),
-        "Service quality, organisation": plots.route_bands(
-            analysis.curve_bands(runs.weekly, "quality"),
-            "Service quality",
-            "quality (old level = 1)",
-        ),
-        "Adoption per unit": plots.units_per_route(runs.weekly),
-    }
+    figures = plots.comparison_figures(runs.weekly)
     pngs = {}
     for name, fig in figures.items():
         pngs[name] = plots.png_bytes(fig)
@@ -241,45 +228,31 @@ def _compare(loaded: dict, out: Path, replications: int | None, seed: int | None
 
 
 def _print_comparison(table, count: int) -> None:
+    """Metrics as rows, routes as columns: mean ± half-width of the 95% interval."""
     from rich.console import Console
     from rich.table import Table
 
-    from changesim.analysis import HEADLINE_METRICS
+    from changesim.analysis import metric_label
 
-    shown = [
-        "weeks_to_50",
-        "weeks_to_80",
-        "final_adopted_share",
-        "quality_dip_depth",
-        "quality_dip_weeks",
-        "total_intervention_cost",
-    ]
+    routes = list(dict.fromkeys(table["route"]))
     out = Table(title=f"Routes compared: mean ± 95% CI half-width, {count} replications each")
-    out.add_column("route")
-    for metric in shown:
-        out.add_column(HEADLINE_METRICS[metric], justify="right")
-    for route, rows in table.groupby("route", sort=False):
-        by_metric = rows.set_index("metric")
-        cells = []
-        for metric in shown:
-            row = by_metric.loc[metric]
-            cells.append(_cell(row, metric))
-        out.add_row(str(route), *cells)
+    out.add_column("metric")
+    for route in routes:
+        out.add_column(str(route), justify="right")
+    for metric, rows in table.groupby("metric", sort=False):
+        by_route = rows.set_index("route")
+        out.add_row(metric_label(metric), *(_cell(by_route.loc[r], metric) for r in routes))
     Console().print(out)
 
 
 def _cell(row, metric: str) -> str:
     """Mean ± half-width of the 95% interval; '(n/runs)' when some runs never got there."""
+    from changesim.analysis import format_value
+
     if row["n"] == 0:
         return "never"
-    if "cost" in metric:
-        fmt = "{:,.0f}"
-    elif "share" in metric or "depth" in metric:
-        fmt = "{:.3f}"
-    else:
-        fmt = "{:.1f}"
     half = (row["ci_high"] - row["ci_low"]) / 2
-    text = fmt.format(row["mean"]) + " ±" + fmt.format(half)
+    text = f"{format_value(row['mean'], metric)} ±{format_value(half, metric)}"
     if row["n"] < row["runs"]:
         text += f" ({row['n']}/{row['runs']})"
     return text

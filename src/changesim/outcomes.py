@@ -10,6 +10,10 @@ ADOPTION_MILESTONES = (0.5, 0.8, 0.95)
 #: Rogers (2003) adopter categories by adoption time in standard deviations from the mean.
 ROGERS_CATEGORIES = ("innovators", "early_adopters", "early_majority", "late_majority", "laggards")
 ORGANISATION = "all"
+#: Channels in which customers serve themselves.
+SELF_SERVICE_CHANNELS = ("web",)
+#: Weeks at the end over which the final self-service share is averaged (less noisy).
+FINAL_WINDOW = 4
 
 
 class Recorder:
@@ -200,4 +204,44 @@ def summarise(weekly, state: OrgState) -> dict[str, float]:
     summary["total_intervention_cost"] = float(np.nansum(org["intervention_cost"]))
     summary["final_readiness_mean"] = float(org["readiness_mean"].iloc[-1])
     summary["final_resistance_mean"] = float(org["resistance_mean"].iloc[-1])
+    if "satisfaction" in org:
+        summary.update(customer_summary(org))
     return summary
+
+
+def customer_summary(org) -> dict[str, float]:
+    """Customer metrics from the organisation rows of a weekly frame.
+
+    final_satisfaction, mean_satisfaction (over all weeks), final_self_service_share (share of
+    contacts in self-service channels over the last weeks), churned_share (cumulative),
+    total_contact_cost, cost_per_resolved_contact, satisfaction_recovery_week (first week after
+    the lowest satisfaction in which it is back at its week-0 level; NaN if never).
+    """
+    weeks = org["week"].to_numpy()
+    satisfaction = org["satisfaction"].to_numpy()
+    contacts = org["contacts"].to_numpy()
+    self_service = sum(
+        org[f"channel_share_{c}"].to_numpy()
+        for c in SELF_SERVICE_CHANNELS
+        if f"channel_share_{c}" in org
+    )
+    tail = slice(-FINAL_WINDOW, None)
+    resolved = np.nansum(org["first_contact_resolution"].to_numpy() * contacts)
+    lowest = int(np.nanargmin(satisfaction))
+    after = satisfaction[lowest:] >= satisfaction[0]
+    recovered = weeks[lowest + int(np.argmax(after))] if after.any() else float("nan")
+    return {
+        "final_satisfaction": float(satisfaction[-1]),
+        "mean_satisfaction": float(np.nanmean(satisfaction)),
+        "final_self_service_share": float(
+            np.sum((self_service * contacts)[tail]) / np.sum(contacts[tail])
+        )
+        if np.sum(contacts[tail]) > 0
+        else float("nan"),
+        "churned_share": float(org["churned_share"].iloc[-1]),
+        "total_contact_cost": float(org["contact_cost"].sum()),
+        "cost_per_resolved_contact": float(org["contact_cost"].sum() / resolved)
+        if resolved > 0
+        else float("nan"),
+        "satisfaction_recovery_week": float(recovered),
+    }

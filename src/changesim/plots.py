@@ -82,6 +82,66 @@ def units_per_route(weekly: pd.DataFrame, column: str = "adopted_share") -> Figu
     return fig
 
 
+def channel_shares(weekly: pd.DataFrame, title: str = "Channel shares") -> Figure:
+    """Share of contacts per channel, one run."""
+    org = weekly[weekly["unit"] == ORGANISATION]
+    fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
+    for column in [c for c in org.columns if c.startswith("channel_share_")]:
+        ax.plot(org["week"], org[column], label=column.removeprefix("channel_share_"))
+    ax.set(title=title, xlabel="week", ylabel="share of contacts", ylim=(0, 1))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def customer_outcomes(weekly: pd.DataFrame, title: str = "Customers") -> Figure:
+    """Satisfaction and first-contact resolution of the organisation's customers, one run."""
+    org = weekly[weekly["unit"] == ORGANISATION]
+    fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
+    ax.plot(org["week"], org["satisfaction"], label="satisfaction", color="black")
+    ax.plot(org["week"], org["first_contact_resolution"], label="first-contact resolution")
+    ax.set(title=title, xlabel="week", ylabel="share / score", ylim=(0, 1))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def run_figures(weekly: pd.DataFrame, name: str) -> dict[str, Figure]:
+    """The figures of one run, by file stem."""
+    figures = {
+        "adoption": adoption_by_unit(weekly, f"Adoption: {name}"),
+        "quality": quality_by_unit(weekly, f"Service quality: {name}"),
+    }
+    if "satisfaction" in weekly.columns:
+        figures["channels"] = channel_shares(weekly, f"Channel shares: {name}")
+        figures["customers"] = customer_outcomes(weekly, f"Customers: {name}")
+    return figures
+
+
+def comparison_figures(weekly: pd.DataFrame) -> dict[str, Figure]:
+    """The figures of a route comparison (bands across replications), by title."""
+    from changesim.analysis import curve_bands
+
+    curves = [
+        ("Adoption, organisation", "adopted_share", "adopted share"),
+        ("Service quality, organisation", "quality", "quality (old level = 1)"),
+    ]
+    if "satisfaction" in weekly.columns:
+        curves += [
+            ("Customer satisfaction", "satisfaction", "mean satisfaction of active customers"),
+            ("Self-service (web) share of contacts", "channel_share_web", "share of contacts"),
+            ("Contact cost per week", "contact_cost", "cost per week"),
+            ("Churned customers", "churned_share", "share of customers"),
+        ]
+    figures = {
+        title: route_bands(curve_bands(weekly, column), title, label)
+        for title, column, label in curves
+        if column in weekly.columns
+    }
+    figures["Adoption per unit"] = units_per_route(weekly)
+    return figures
+
+
 def png_bytes(fig: Figure) -> bytes:
     """The figure as PNG bytes; closes the figure."""
     buffer = io.BytesIO()

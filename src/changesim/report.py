@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from changesim.analysis import HEADLINE_METRICS
+from changesim.analysis import format_value, metric_label
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -16,54 +16,42 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def _number(value: float, metric: str) -> str:
-    if pd.isna(value):
-        return "–"
-    if "cost" in metric:
-        return f"{value:,.0f}"
-    if "share" in metric or "depth" in metric:
-        return f"{value:.3f}"
-    return f"{value:.1f}"
-
-
 def _interval(mean: float, low: float, high: float, metric: str) -> str:
     if pd.isna(mean):
         return "never"
-    return (
-        f"{_number(mean, metric)} <small>[{_number(low, metric)}, {_number(high, metric)}]</small>"
-    )
+    bounds = f"[{format_value(low, metric)}, {format_value(high, metric)}]"
+    return f"{format_value(mean, metric)} <small>{bounds}</small>"
+
+
+def _metric_rows(frame: pd.DataFrame, value: str, corner: str) -> str:
+    """Metrics as rows, routes as columns, cells 'mean [low, high]'."""
+    routes = list(dict.fromkeys(frame["route"]))
+    head = "".join(f"<th>{html.escape(str(r))}</th>" for r in routes)
+    body = []
+    for metric, rows in frame.groupby("metric", sort=False):
+        by_route = rows.set_index("route")
+        cells = []
+        for route in routes:
+            row = by_route.loc[route]
+            text = _interval(row[value], row["ci_low"], row["ci_high"], metric)
+            counted, total = row.get("n", row.get("pairs")), row.get("runs")
+            if total is not None and counted < total:
+                text += f" <small>({counted}/{total} runs)</small>"
+            cells.append(f"<td>{text}</td>")
+        body.append(f"<tr><th>{html.escape(metric_label(metric))}</th>{''.join(cells)}</tr>")
+    return f"<table><tr><th>{corner}</th>{head}</tr>{''.join(body)}</table>"
 
 
 def summary_html(table: pd.DataFrame) -> str:
-    """Routes as rows, metrics as columns: mean [95% CI], with 'n/runs' where some are NaN."""
-    metrics = list(dict.fromkeys(table["metric"]))
-    head = "".join(f"<th>{html.escape(HEADLINE_METRICS.get(m, m))}</th>" for m in metrics)
-    body = []
-    for route, rows in table.groupby("route", sort=False):
-        cells = []
-        for _, row in rows.iterrows():
-            text = _interval(row["mean"], row["ci_low"], row["ci_high"], row["metric"])
-            if row["n"] < row["runs"]:
-                text += f" <small>({row['n']}/{row['runs']} runs reached)</small>"
-            cells.append(f"<td>{text}</td>")
-        body.append(f"<tr><th>{html.escape(str(route))}</th>{''.join(cells)}</tr>")
-    return f"<table><tr><th>route</th>{head}</tr>{''.join(body)}</table>"
+    """Mean [95% CI] per metric and route; '(n/runs)' where some runs never got there."""
+    return _metric_rows(table, "mean", "metric")
 
 
 def differences_html(diffs: pd.DataFrame) -> str:
     """Paired differences against the reference route, mean [95% CI]."""
     if diffs.empty:
         return "<p>Only one route: no differences.</p>"
-    metrics = list(dict.fromkeys(diffs["metric"]))
-    head = "".join(f"<th>{html.escape(HEADLINE_METRICS.get(m, m))}</th>" for m in metrics)
-    body = []
-    for route, rows in diffs.groupby("route", sort=False):
-        cells = "".join(
-            f"<td>{_interval(r['mean_difference'], r['ci_low'], r['ci_high'], r['metric'])}</td>"
-            for _, r in rows.iterrows()
-        )
-        body.append(f"<tr><th>{html.escape(str(route))}</th>{cells}</tr>")
-    return f"<table><tr><th>route − reference</th>{head}</tr>{''.join(body)}</table>"
+    return _metric_rows(diffs, "mean_difference", "route − reference")
 
 
 STYLE = """
