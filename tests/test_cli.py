@@ -86,8 +86,10 @@ def test_run_writes_data_plots_and_provenance(tmp_path: Path, monkeypatch) -> No
         "units.csv",
         "adoption.png",
         "quality.png",
+        "channels.png",
+        "customers.png",
     }
-    assert expected <= {p.name for p in out.iterdir()}
+    assert expected == {p.name for p in out.iterdir()}
 
     weekly = pd.read_parquet(out / "weekly.parquet")
     assert len(weekly) > 0
@@ -109,7 +111,7 @@ def test_run_writes_data_plots_and_provenance(tmp_path: Path, monkeypatch) -> No
     assert meta["scenario"] == scenario.model_dump(mode="json")
     assert meta["scenario"]["name"] == "Combined (big bang)"
 
-    for png in ("adoption.png", "quality.png"):
+    for png in ("adoption.png", "quality.png", "channels.png", "customers.png"):
         data = (out / png).read_bytes()
         assert data.startswith(PNG_MAGIC), png
         assert len(data) > 1000
@@ -119,7 +121,7 @@ def test_run_writes_data_plots_and_provenance(tmp_path: Path, monkeypatch) -> No
     assert "Summary" in text
     assert "weeks_to_50" in text
     assert "case_handling" in text
-    assert "wrote 7 files" in text
+    assert "wrote 9 files" in text
 
 
 def test_run_is_reproducible(tmp_path: Path) -> None:
