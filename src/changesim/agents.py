@@ -48,9 +48,9 @@ class Employee(mesa.Agent):
     @adopted.setter
     def adopted(self, value: bool) -> None:
         if value and not self.adopted:
-            self._state.adopt(self.index)
+            self._state.adopt(np.array([self.index]))
         elif not value and self.adopted:
-            self._state.revert(self.index)
+            self._state.revert(np.array([self.index]))
 
     @property
     def adoption_week(self) -> int | None:

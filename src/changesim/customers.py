@@ -67,9 +67,7 @@ class CustomerState:
 
 def choice_probabilities(constants: np.ndarray, habit_weight: float) -> np.ndarray:
     """P[k, c]: probability that a customer at home k chooses c, all qualities equal."""
-    utility = constants[None, :] + habit_weight * np.eye(len(constants))
-    weights = np.exp(utility - utility.max(axis=1, keepdims=True))
-    return weights / weights.sum(axis=1, keepdims=True)
+    return choice_table(constants, habit_weight)
 
 
 def stationary_homes(
@@ -125,12 +123,13 @@ def calibrate(
 
 
 def stationary_satisfaction(spec: Customers, resolution: np.ndarray) -> np.ndarray:
-    """Mean satisfaction per home channel at the old quality level, all contacts at home.
+    """Mean resting satisfaction per home channel at the old quality level.
 
-    Satisfaction is an exponential average over contacts (weight a); between problems it rests
-    after the last, resolved contact. With j unresolved contacts before the resolved one
-    (geometric, P(j) = (1 - r) ** j r), b = 1 - a, and scores x1 (resolved) and x0
-    (unresolved), the stationary mean S solves
+    ``resolution`` is each home's per-contact resolution probability r (its choice-weighted
+    first-contact resolution). Satisfaction is an exponential average over contacts (weight
+    a); between problems it rests after the last, resolved contact. With j unresolved contacts
+    before the resolved one (geometric, P(j) = (1 - r) ** j r), b = 1 - a, and scores x1
+    (resolved) and x0 (unresolved), the stationary mean S solves
     S = E[b ** (j + 1)] S + a (x1 + x0 E[sum over l = 1..j of b ** l]).
     """
     sat = spec.satisfaction
@@ -157,16 +156,21 @@ def init_customers(
     constants, homes = calibrate(shares, resolution, spec)
     n = spec.population
     home = rng.choice(len(shares), size=n, p=homes).astype(np.int8)
-    # Week 0's returning contacts: for home k, the stationary number of unresolved contacts
-    # per week, rate * (contacts per problem - 1), drawn as a Poisson count.
     choice = choice_probabilities(constants, spec.choice.habit)
-    per_problem = 1.0 / (choice @ resolution)
-    returning = rng.poisson(spec.contact_rate * (per_problem[home] - 1.0))
+    per_contact = choice @ resolution  # probability that a contact of home k is resolved
+    satisfaction = stationary_satisfaction(spec, per_contact)[home].astype(np.float32)
+    # Week 0's returning contacts: for home k, the stationary number of unresolved contacts
+    # per week, rate * (contacts per problem - 1), drawn as a Poisson count. Those customers
+    # are mid-problem: their last contact was an unresolved one.
+    returning = rng.poisson(spec.contact_rate * (1.0 / per_contact[home] - 1.0))
+    pending = np.repeat(np.arange(n), returning)
+    unresolved = spec.satisfaction.resolved_score * spec.satisfaction.unresolved_factor
+    satisfaction[pending] += spec.satisfaction.smoothing * (unresolved - satisfaction[pending])
     return CustomerState(
         home=home,
-        satisfaction=stationary_satisfaction(spec, resolution)[home].astype(np.float32),
+        satisfaction=satisfaction,
         active=np.ones(n, dtype=bool),
-        pending=np.repeat(np.arange(n), returning),
+        pending=pending,
         constants=constants,
     )
 
@@ -180,7 +184,8 @@ def customer_week(
     """One week of contacts: who calls, which channel, resolved or not, what they think."""
     who = _contacting(state, spec, rng)
     choice = _choose(state, spec, conditions, who, rng)
-    resolved = rng.random(len(who)) < conditions.resolution[choice]
+    resolution = conditions.resolution.astype(np.float32)
+    resolved = rng.random(len(who), dtype=np.float32) < resolution[choice]
     _experience(state, spec, conditions, who, choice, resolved, rng)
     _learn_habit(state, spec, who, choice, resolved, rng)
     _churn(state, spec, who, rng)
@@ -206,30 +211,59 @@ def _contacting(state: CustomerState, spec: Customers, rng: np.random.Generator)
 
 
 def _choose(state, spec, conditions, who, rng) -> np.ndarray:
-    """Gumbel-max draw from the multinomial logit; capped channels pass their overflow on."""
+    """Draw channels from the multinomial logit; capped channels pass their overflow on.
+
+    Utilities differ between customers only by their home channel, so the choice
+    probabilities form one (home x channel) table per week and each contact needs one uniform
+    draw (inverse CDF) instead of a Gumbel draw per channel. A capped channel's random excess
+    redraws among the unrestricted channels in proportion to their probabilities, which is the
+    logit's own choice among the remaining alternatives.
+    """
     weights = spec.choice
     base = state.constants + weights.quality * conditions.quality + conditions.steering
-    utility = base[None, :] + rng.gumbel(size=(len(who), len(base)))
-    utility[np.arange(len(who)), state.home[who]] += weights.habit
-    choice = utility.argmax(axis=1)
-    for channel in np.flatnonzero(conditions.cap < 1.0):
+    probabilities = choice_table(base, weights.habit)
+    home = state.home[who]
+    choice = _draw(probabilities, home, rng)
+    restricted = conditions.cap < 1.0
+    if restricted.all():
+        return choice  # nowhere to send an overflow
+    for channel in np.flatnonzero(restricted):
         chosen = np.flatnonzero(choice == channel)
         excess = len(chosen) - int(conditions.cap[channel] * len(who))
         if excess <= 0:
             continue
         moved = rng.choice(chosen, size=excess, replace=False)
-        utility[moved, channel] = -np.inf
-        choice[moved] = utility[moved].argmax(axis=1)
+        remaining = np.where(restricted[None, :], 0.0, probabilities)
+        remaining /= remaining.sum(axis=1, keepdims=True)
+        choice[moved] = _draw(remaining, home[moved], rng)
     return choice
+
+
+def choice_table(utility: np.ndarray, habit_weight: float) -> np.ndarray:
+    """P[k, c] for a customer at home k, given each channel's utility this week."""
+    table = utility[None, :] + habit_weight * np.eye(len(utility))
+    table = np.exp(table - table.max(axis=1, keepdims=True))
+    return table / table.sum(axis=1, keepdims=True)
+
+
+def _draw(probabilities: np.ndarray, home: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One categorical draw per customer from row ``home`` of ``probabilities``."""
+    cumulative = np.cumsum(probabilities, axis=1).astype(np.float32)
+    cumulative[:, -1] = np.inf  # rounding must never push a draw past the last channel
+    draws = rng.random(len(home), dtype=np.float32)
+    return (draws[:, None] >= cumulative[home]).sum(axis=1).astype(np.int8)
 
 
 def _experience(state, spec, conditions, who, choice, resolved, rng) -> None:
     """Satisfaction moves toward the contact's score (quality, resolution, noise)."""
     sat = spec.satisfaction
-    score = sat.resolved_score * conditions.quality[choice]
-    score = np.where(resolved, score, score * sat.unresolved_factor)
-    score = np.clip(score + sat.noise * rng.standard_normal(len(who)), 0.0, 1.0)
-    state.satisfaction[who] += sat.smoothing * (score - state.satisfaction[who])
+    quality = (sat.resolved_score * conditions.quality).astype(np.float32)
+    score = quality[choice]
+    score[~resolved] *= np.float32(sat.unresolved_factor)
+    score += np.float32(sat.noise) * rng.standard_normal(len(who), dtype=np.float32)
+    np.clip(score, 0.0, 1.0, out=score)
+    current = state.satisfaction[who]
+    state.satisfaction[who] = current + np.float32(sat.smoothing) * (score - current)
 
 
 def _learn_habit(state, spec, who, choice, resolved, rng) -> None:

@@ -8,7 +8,7 @@ graph, which is never stored (N = 10,000 would need 10^8 entries).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,12 +17,18 @@ from changesim.errors import Problem, ScenarioError
 from changesim.population import Employees, read_population_table, read_table
 
 
-@dataclass(frozen=True)
+@dataclass
 class OrgNetwork:
-    """Who influences whom. ``adjacency`` is None for the complete network."""
+    """Who influences whom. ``adjacency`` is None for the complete network.
+
+    The weighted degree ``A @ w`` is kept between calls while the weights stay the same (they
+    change only while champions are active), saving one sparse product per average.
+    """
 
     size: int
     adjacency: sp.csr_matrix | None
+    _weights: np.ndarray | None = field(default=None, repr=False)
+    _weighted_degree: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def is_complete(self) -> bool:
@@ -54,11 +60,18 @@ class OrgNetwork:
             total_w = weights.sum() - weights
             total = weighted.sum() - weighted
         else:
-            total_w = self.adjacency @ weights
+            total_w = self.weighted_degree(weights)
             total = self.adjacency @ weighted
         out = np.broadcast_to(np.asarray(isolated, dtype=np.float64), (self.size,)).copy()
         np.divide(total, total_w, out=out, where=total_w > 0)
         return out
+
+    def weighted_degree(self, weights: np.ndarray) -> np.ndarray:
+        """Sum of the neighbours' weights, ``A @ w``, reused while ``weights`` is unchanged."""
+        if self._weights is None or not np.array_equal(self._weights, weights):
+            self._weights = weights.copy()
+            self._weighted_degree = self.adjacency @ weights
+        return self._weighted_degree
 
     def with_ties(self, sources: np.ndarray, targets: np.ndarray) -> OrgNetwork:
         """A copy with extra undirected ties (no effect on the complete graph)."""

@@ -39,6 +39,12 @@ class OrgState:
     redesign: np.ndarray  # float64 per unit in [0, 1], how far work is redesigned
     week: int = 0
     resistance_malleable: bool = True  # False under the organisation approach
+    adopted_count: np.ndarray = None  # int64 per unit, kept by adopt() and revert()
+
+    def __post_init__(self) -> None:
+        self.adopted_count = np.bincount(
+            self.unit, weights=self.adopted, minlength=len(self.headcount)
+        ).astype(np.int64)
 
     @property
     def size(self) -> int:
@@ -51,13 +57,15 @@ class OrgState:
         return self.opened_week[self.unit] != NOT_YET
 
     def adopt(self, employees: np.ndarray) -> None:
-        """Mark ``employees`` (indices or a bool mask) as adopters from this week."""
+        """Mark ``employees`` (indices or mask of non-adopters) as adopters from this week."""
+        self.adopted_count += np.bincount(self.unit[employees], minlength=len(self.headcount))
         self.adopted[employees] = True
         self.adoption_week[employees] = self.week
         self.proficiency[employees] = 0.0
 
     def revert(self, employees: np.ndarray) -> None:
-        """Return ``employees`` to the old way of working; what they learned is lost."""
+        """Return ``employees`` (indices of adopters) to the old way; what they learned is lost."""
+        self.adopted_count -= np.bincount(self.unit[employees], minlength=len(self.headcount))
         self.adopted[employees] = False
         self.adoption_week[employees] = NOT_YET
         self.proficiency[employees] = 0.0
@@ -68,4 +76,4 @@ class OrgState:
 
     def adopted_share(self) -> np.ndarray:
         """Adopted share of each unit's headcount."""
-        return self.per_unit(self.adopted) / self.headcount
+        return self.adopted_count / self.headcount

@@ -1,0 +1,1 @@
+"""changesim benchmarks: ``python -m benchmarks [--quick] [--json PATH]`` from the repository root."""
