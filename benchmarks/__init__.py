@@ -1,1 +1,1 @@
-"""changesim benchmarks: ``python -m benchmarks [--quick] [--json PATH]`` from the repository root."""
+"""changesim benchmarks: ``python -m benchmarks [--quick] [--json PATH]`` from the repo root."""

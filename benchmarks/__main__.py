@@ -35,7 +35,10 @@ def run_case(*args: str) -> dict:
     """Run one case in a fresh process and return its JSON record."""
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.cases", *args],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(done.stdout)
 
@@ -58,9 +61,16 @@ def cli_cases(repeats: int) -> list[dict]:
         "cli_validate": [exe, "validate", "scenarios/pilot_then_waves.yaml"],
     }
     return [
-        {"case": name, "employees": None, "customers": None, "weeks": None,
-         "seconds_median": time_command(command, repeats), "setup_seconds": None,
-         "employee_weeks_per_s": None, "peak_rss_mb": None}
+        {
+            "case": name,
+            "employees": None,
+            "customers": None,
+            "weeks": None,
+            "seconds_median": time_command(command, repeats),
+            "setup_seconds": None,
+            "employee_weeks_per_s": None,
+            "peak_rss_mb": None,
+        }
         for name, command in commands.items()
     ]
 
@@ -114,18 +124,31 @@ def main(argv: list[str] | None = None) -> None:
     records = []
     for employees, repeats in plan["throughput"]:
         print(f"model, {employees:,} employees ...", file=sys.stderr, flush=True)
-        records.append(run_case("throughput", "--employees", str(employees),
-                                "--repeats", str(repeats)))
+        records.append(
+            run_case("throughput", "--employees", str(employees), "--repeats", str(repeats))
+        )
     for employees, weeks, repeats, reference_repeats in plan["reference"]:
-        print(f"vectorised vs reference, {employees:,} employees ...", file=sys.stderr,
-              flush=True)
-        records.append(run_case("reference", "--employees", str(employees), "--weeks",
-                                str(weeks), "--repeats", str(repeats),
-                                "--reference-repeats", str(reference_repeats)))
+        print(f"vectorised vs reference, {employees:,} employees ...", file=sys.stderr, flush=True)
+        records.append(
+            run_case(
+                "reference",
+                "--employees",
+                str(employees),
+                "--weeks",
+                str(weeks),
+                "--repeats",
+                str(repeats),
+                "--reference-repeats",
+                str(reference_repeats),
+            )
+        )
     records.extend(cli_cases(plan["cli_repeats"]))
-    result = {"machine": machine(), "quick": args.quick,
-              "command": "python -m benchmarks" + (" --quick" if args.quick else ""),
-              "records": records}
+    result = {
+        "machine": machine(),
+        "quick": args.quick,
+        "command": "python -m benchmarks" + (" --quick" if args.quick else ""),
+        "records": records,
+    }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2))
     print(table(records))

@@ -79,7 +79,7 @@ def throughput(args) -> dict:
         "weeks": args.weeks,
         "seconds_median": seconds,
         "setup_seconds": statistics.median(setups),
-        "total_seconds_median": statistics.median(s + r for s, r in zip(setups, runs)),
+        "total_seconds_median": statistics.median(s + r for s, r in zip(setups, runs, strict=True)),
         "employee_weeks_per_s": employees * args.weeks / seconds,
         "peak_rss_mb": peak_rss_mb(),
         "repeats": args.repeats,

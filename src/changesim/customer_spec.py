@@ -55,7 +55,7 @@ class Choice(StrictModel):
     quality: float = spec_field(
         3.0, "Weight of the channel's current service quality.", ge=0, le=50
     )
-    habit: float = spec_field(3.0, "Weight of the customer's habit for the channel.", ge=0, le=50)
+    habit: float = spec_field(3.0, "Weight of the customer's habit for the channel.", ge=0, le=20)
     habit_learning: float = spec_field(
         0.1,
         "Probability that a resolved contact in another channel becomes the customer's home "

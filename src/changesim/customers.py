@@ -99,26 +99,44 @@ def contact_shares(homes: np.ndarray, choice: np.ndarray, resolution: np.ndarray
 
 
 def calibrate(
-    shares: np.ndarray, resolution: np.ndarray, spec: Customers, iterations: int = 500
+    shares: np.ndarray, resolution: np.ndarray, spec: Customers
 ) -> tuple[np.ndarray, np.ndarray]:
     """Constants ASC_c and home distribution that reproduce ``shares`` of contacts, stationary.
 
-    Fixed-point iteration ASC <- ASC + log(target) - log(predicted) (as in Berry 1994), with the
-    home distribution re-solved for each guess.
+    Solves log(predicted_c / predicted_0) = log(target_c / target_0) for ASC_1.. (ASC_0 = 0)
+    with a Newton-type root finder, the home distribution re-solved for each guess.
+
+    Raises
+    ------
+    ValueError
+        If no constants reproduce the shares (a habit so strong that customers never move).
     """
+    from scipy.optimize import root
+
     target = np.clip(shares, 1e-9, None)
     target = target / target.sum()
-    homes = target * resolution / (target * resolution).sum()
-    constants = np.zeros(len(shares))
-    for _ in range(iterations):
-        choice = choice_probabilities(constants, spec.choice.habit)
-        homes = stationary_homes(choice, resolution, spec.choice.habit_learning, homes)
+    start_homes = target * resolution / (target * resolution).sum()
+    habit, switching = spec.choice.habit, spec.choice.habit_learning
+
+    def solve(tail: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        constants = np.concatenate([[0.0], tail])
+        choice = choice_probabilities(constants, habit)
+        homes = stationary_homes(choice, resolution, switching, start_homes)
         homes = homes / homes.sum()
-        predicted = contact_shares(homes, choice, resolution)
-        step = np.log(target) - np.log(np.clip(predicted, 1e-12, None))
-        constants += step
-        if np.abs(step).max() < 1e-10:
-            break
+        return constants, homes, contact_shares(homes, choice, resolution)
+
+    def residual(tail: np.ndarray) -> np.ndarray:
+        predicted = np.clip(solve(tail)[2], 1e-300, None)
+        return np.log(predicted[1:] / predicted[0]) - np.log(target[1:] / target[0])
+
+    solution = root(residual, np.zeros(len(shares) - 1), method="hybr", tol=1e-13)
+    constants, homes, predicted = solve(solution.x)
+    if np.abs(predicted - target).max() > 1e-8:
+        raise ValueError(
+            f"customers.choice.habit = {habit}: no channel constants reproduce the initial "
+            f"shares {np.round(target, 4).tolist()} (best {np.round(predicted, 4).tolist()}); "
+            "use a weaker habit"
+        )
     return constants - constants.mean(), homes
 
 

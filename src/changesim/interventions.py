@@ -96,7 +96,8 @@ def apply_interventions(
     Influence weights, work redesign and learning speed-up are derived afresh each week from
     the interventions active now, so they end when the interventions end.
     """
-    state.weight[:] = 1.0
+    previous_weight = state.weight
+    state.weight = np.ones(state.size)
     state.redesign[:] = 0.0
     state.learning_boost[:] = 0.0
     cost = 0.0
@@ -107,6 +108,8 @@ def apply_interventions(
             intervention.started = True
             _ACTIONS[intervention.spec.kind](intervention, active, starting, state, rng)
             cost += intervention.cost(active, starting, first)
+    if np.array_equal(state.weight, previous_weight):
+        state.weight = previous_weight  # unchanged: keep the array, and the network's cache
     return cost
 
 

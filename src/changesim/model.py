@@ -25,6 +25,7 @@ import numpy as np
 from changesim.agents import Employee, Unit
 from changesim.coupling import ChannelCoupling
 from changesim.customers import customer_week, init_customers
+from changesim.errors import Problem, ScenarioError
 from changesim.interventions import apply_interventions, bind_interventions
 from changesim.network import build_network
 from changesim.outcomes import Recorder
@@ -78,9 +79,21 @@ class ChangeModel(mesa.Model):
         self.customers = None
         if scenario.customers is not None:
             self.coupling = ChannelCoupling(scenario)
-            self.customers = init_customers(
-                scenario.customers, self.coupling.base_resolution, self.rng
-            )
+            try:
+                self.customers = init_customers(
+                    scenario.customers, self.coupling.base_resolution, self.rng
+                )
+            except ValueError as error:  # the channel shares cannot be reproduced
+                raise ScenarioError(
+                    [
+                        Problem(
+                            f"scenario {scenario.name!r}",
+                            "customers.choice.habit",
+                            str(error),
+                            scenario.customers.choice.habit,
+                        )
+                    ]
+                ) from None
         self.recorder = Recorder(self.unit_names, self.state.headcount, scenario.customers)
         self.units: list[Unit] = []
         self.employees: list[Employee] = []
@@ -165,13 +178,13 @@ class ChangeModel(mesa.Model):
                 return
             self.phase_opened[i] = state.week
             units = self.phase_units[i]
-            state.opened_week[units] = state.week
+            state.open_units(units)
             newly = np.isin(state.unit, units) & state.seed_adopter & ~state.adopted
             state.adopt(newly)
 
     def _phase_share(self, i: int) -> float:
         units = self.phase_units[i]
-        adopted = self.state.per_unit(self.state.adopted)[units].sum()
+        adopted = self.state.adopted_count[units].sum()
         return float(adopted / self.state.headcount[units].sum())
 
     def _social_influence(self) -> None:
@@ -186,13 +199,20 @@ class ChangeModel(mesa.Model):
     def _demonstration(self) -> None:
         """Stage 3b: visible success raises the readiness of units whose change has not opened.
 
-        Success is the headcount share of the organisation in units that have cut over and
-        work at or above the old quality. Experience multiplies the effect (1 + m E).
+        Success is the share of the headcount whose change has opened that sits in units that
+        have cut over, each weighted by how far its quality has climbed from a fresh adopter's
+        level toward the new level: a pilot that works is a full demonstration, whatever its
+        size. Experience multiplies the effect (1 + m E).
         """
         state = self.state
         experience = self.settings.organisation.experience
-        proven = (state.cutover_week != NOT_YET) & (state.quality >= 1.0)
-        success = float(state.headcount[proven].sum() / state.headcount.sum())
+        quality = self.settings.quality
+        climbed = (state.quality - quality.learning_start) / (
+            quality.new_level - quality.learning_start
+        )
+        proven = np.where(state.cutover_week != NOT_YET, np.clip(climbed, 0.0, 1.0), 0.0)
+        opened = state.headcount[state.opened_week != NOT_YET].sum()
+        success = float((state.headcount * proven).sum() / opened) if opened else 0.0
         waiting = ~state.in_scope
         if success == 0 or not waiting.any():
             return
@@ -220,8 +240,10 @@ class ChangeModel(mesa.Model):
         rate = min(1.0, self.settings.influence.fatigue * extra)
         state.resistance[tired] += rate * (1.0 - state.resistance[tired])
 
-    def _effective_resistance(self) -> np.ndarray:
-        return self.state.resistance * (1.0 - self.state.redesign[self.state.unit])
+    def _effective_resistance(self, employees: np.ndarray) -> np.ndarray:
+        """Resistance as it weighs in adoption: lowered by the unit's work redesign."""
+        state = self.state
+        return state.resistance[employees] * (1.0 - state.redesign[state.unit[employees]])
 
     def _revert(self) -> None:
         """Stage 4a: adopters in units whose quality is below the old level may revert."""
@@ -233,7 +255,7 @@ class ChangeModel(mesa.Model):
         candidates = np.flatnonzero(state.adopted & struggling[state.unit])
         if len(candidates) == 0:
             return
-        probability = rate * self._effective_resistance()[candidates]
+        probability = rate * self._effective_resistance(candidates)
         reverted = candidates[self.rng.random(len(candidates)) < probability]
         state.revert(reverted)
 
@@ -243,12 +265,12 @@ class ChangeModel(mesa.Model):
         candidates = np.flatnonzero(state.in_scope & ~state.adopted)
         if len(candidates) == 0:
             return
-        share = state.network.neighbour_mean(state.adopted.astype(np.float64), state.weight)
+        share = state.network.neighbour_mean(state.adopted, state.weight)
         settings = self.settings.adoption
         inputs = RuleInputs(
             neighbour_share=share[candidates],
             readiness=state.readiness[candidates],
-            resistance=self._effective_resistance()[candidates],
+            resistance=self._effective_resistance(candidates),
             threshold=state.threshold[candidates],
             p=settings.p,
             q=settings.q,
@@ -271,12 +293,12 @@ class ChangeModel(mesa.Model):
         spec = self.settings.quality
         share = state.adopted_share()
         learners = np.flatnonzero(state.adopted & (state.adoption_week < state.week))
-        tau = spec.learning_weeks / (1.0 + state.learning_boost[state.unit[learners]])
-        gap = 1.0 - state.proficiency[learners]
-        state.proficiency[learners] += gap * (1.0 - np.exp(-1.0 / tau))
-        adopters = state.adopted
-        count = state.per_unit(adopters)
-        total = state.per_unit(np.where(adopters, state.proficiency, 0.0))
+        remaining = np.exp(-(1.0 + state.learning_boost) / spec.learning_weeks)  # per unit
+        state.proficiency[learners] = (
+            1.0 - (1.0 - state.proficiency[learners]) * remaining[state.unit[learners]]
+        )
+        count = state.adopted_count
+        total = state.per_unit(state.proficiency)  # non-adopters have proficiency 0
         learned = np.divide(total, count, out=np.zeros(len(share)), where=count > 0)
         adopter_quality = spec.learning_start + (spec.new_level - spec.learning_start) * learned
         mixing = spec.mixing_penalty * (1.0 - state.redesign) * 4.0 * share * (1.0 - share)

@@ -67,9 +67,12 @@ class OrgNetwork:
         return out
 
     def weighted_degree(self, weights: np.ndarray) -> np.ndarray:
-        """Sum of the neighbours' weights, ``A @ w``, reused while ``weights`` is unchanged."""
-        if self._weights is None or not np.array_equal(self._weights, weights):
-            self._weights = weights.copy()
+        """Sum of the neighbours' weights, ``A @ w``, reused while ``weights`` is the same array.
+
+        Callers replace the weight array when weights change rather than editing it in place.
+        """
+        if self._weights is not weights:
+            self._weights = weights
             self._weighted_degree = self.adjacency @ weights
         return self._weighted_degree
 

@@ -118,6 +118,17 @@ def read_population_table(path: Path, unit_names: list[str]) -> dict[str, np.nda
                 unknown[0],
             )
         )
+    empty = [name for name in unit_names if name not in set(frame["unit"].astype(str))]
+    if empty:
+        problems.append(
+            Problem(
+                file,
+                "unit",
+                "every unit of the organisation needs at least one row; "
+                f"none for: {', '.join(empty)}",
+                has_value=False,
+            )
+        )
     for trait in TRAITS:
         if trait in frame.columns:
             values = frame[trait].to_numpy(dtype=float, na_value=np.nan)

@@ -643,6 +643,14 @@ def _customer_problems(scenario: Scenario, check_unit: Any) -> list:
                 f"not one of the scenario's channels: {allowed}",
             )
         )
+    if {r.channel for r in steering.restrictions} >= set(channels):
+        problems.append(
+            (
+                "customers.steering.restrictions",
+                [r.channel for r in steering.restrictions],
+                "at least one channel must stay unrestricted to take the overflow",
+            )
+        )
     for i, restriction in enumerate(steering.restrictions):
         if restriction.channel not in channels:
             problems.append(

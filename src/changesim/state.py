@@ -40,21 +40,26 @@ class OrgState:
     week: int = 0
     resistance_malleable: bool = True  # False under the organisation approach
     adopted_count: np.ndarray = None  # int64 per unit, kept by adopt() and revert()
+    in_scope: np.ndarray = None  # bool per employee, kept by open_units()
+    unit_start: np.ndarray = None  # index of each unit's first employee
 
     def __post_init__(self) -> None:
-        self.adopted_count = np.bincount(
-            self.unit, weights=self.adopted, minlength=len(self.headcount)
-        ).astype(np.int64)
+        if np.any(np.diff(self.unit) < 0) or np.any(self.headcount == 0):
+            raise ValueError("employees must be ordered by unit and every unit non-empty")
+        self.unit_start = np.concatenate([[0], np.cumsum(self.headcount)[:-1]])
+        self.adopted_count = self.per_unit(self.adopted).astype(np.int64)
+        self.in_scope = (self.opened_week != NOT_YET)[self.unit]
+
+    def open_units(self, units: np.ndarray) -> None:
+        """Open the change of ``units`` (indices) this week: their employees come in scope."""
+        self.opened_week[units] = self.week
+        for u in units:
+            self.in_scope[self.unit_start[u] : self.unit_start[u] + self.headcount[u]] = True
 
     @property
     def size(self) -> int:
         """Number of employees."""
         return len(self.unit)
-
-    @property
-    def in_scope(self) -> np.ndarray:
-        """Employees whose unit's change has opened."""
-        return self.opened_week[self.unit] != NOT_YET
 
     def adopt(self, employees: np.ndarray) -> None:
         """Mark ``employees`` (indices or mask of non-adopters) as adopters from this week."""
@@ -71,8 +76,8 @@ class OrgState:
         self.proficiency[employees] = 0.0
 
     def per_unit(self, values: np.ndarray) -> np.ndarray:
-        """Sum of ``values`` over each unit's employees."""
-        return np.bincount(self.unit, weights=values, minlength=len(self.headcount))
+        """Sum of ``values`` over each unit's employees (units are contiguous blocks)."""
+        return np.add.reduceat(values, self.unit_start, dtype=np.float64)
 
     def adopted_share(self) -> np.ndarray:
         """Adopted share of each unit's headcount."""
