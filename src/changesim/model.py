@@ -34,7 +34,7 @@ from changesim.rules import RuleInputs, get_rule
 from changesim.scenario import Scenario
 from changesim.selection import choose_employees
 from changesim.state import NOT_YET, OrgState
-from changesim.strategy import expand_route
+from changesim.strategy import PhaseSchedule, expand_route
 
 
 class ChangeModel(mesa.Model):
@@ -66,12 +66,11 @@ class ChangeModel(mesa.Model):
         self.settings = scenario
         self.unit_names = scenario.organisation.names
         self.rule = get_rule(scenario.adoption.rule)
-        self.phases = expand_route(scenario.route, scenario.organisation)
+        self.schedule = PhaseSchedule(expand_route(scenario.route, scenario.organisation))
         self.phase_units = [
             np.array([self.unit_names.index(name) for name in phase.units], dtype=np.int64)
-            for phase in self.phases
+            for phase in self.schedule.phases
         ]
-        self.phase_opened: list[int] = [NOT_YET] * len(self.phases)
         self.state = self._initial_state()
         self.interventions = bind_interventions(scenario.interventions, self.unit_names, self.state)
         self._choose_initial_adopters()
@@ -164,19 +163,7 @@ class ChangeModel(mesa.Model):
     def _open_phases(self) -> None:
         """Stage 1: open every phase whose start week or gate has come."""
         state = self.state
-        for i, phase in enumerate(self.phases):
-            if self.phase_opened[i] != NOT_YET:
-                continue
-            if i == 0:
-                ready = state.week >= phase.after_weeks
-            else:
-                previous = self.phase_opened[i - 1]
-                if previous == NOT_YET:
-                    return
-                ready = phase.ready(state.week - previous, self._phase_share(i - 1))
-            if not ready:
-                return
-            self.phase_opened[i] = state.week
+        for i in self.schedule.open_due(state.week, self._phase_share):
             units = self.phase_units[i]
             state.open_units(units)
             newly = np.isin(state.unit, units) & state.seed_adopter & ~state.adopted

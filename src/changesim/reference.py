@@ -39,7 +39,7 @@ from changesim.rules import THRESHOLD_TOLERANCE, RuleInputs, get_rule
 from changesim.scenario import Scenario
 from changesim.selection import choose_employees
 from changesim.state import NOT_YET, OrgState
-from changesim.strategy import Phase, expand_route
+from changesim.strategy import PhaseSchedule, expand_route
 
 #: Rules written out per agent below; any other registered rule is called with length-1 arrays.
 BUILTIN_RULES = ("bass", "threshold", "readiness")
@@ -293,8 +293,7 @@ class ReferenceModel(mesa.Model):
         self.week = 0
         self.rule_name = scenario.adoption.rule
         self.rule = get_rule(self.rule_name)
-        self.phases: list[Phase] = expand_route(scenario.route, scenario.organisation)
-        self.phase_opened: list[int] = [NOT_YET] * len(self.phases)
+        self.schedule = PhaseSchedule(expand_route(scenario.route, scenario.organisation))
 
         # Same draws from self.rng, in the same order, as ChangeModel.__init__.
         employees = build_employees(scenario, self.rng)
@@ -306,7 +305,7 @@ class ReferenceModel(mesa.Model):
         ]
         self.phase_units = [
             [self.units[scenario.organisation.names.index(name)] for name in phase.units]
-            for phase in self.phases
+            for phase in self.schedule.phases
         ]
         self.space = Network(network.to_networkx(), capacity=1, random=self.random, layout=None)
         self.employees: list[ReferenceEmployee] = []
@@ -385,19 +384,7 @@ class ReferenceModel(mesa.Model):
 
         Seed adopters of the units opened now adopt at once.
         """
-        for i, phase in enumerate(self.phases):
-            if self.phase_opened[i] != NOT_YET:
-                continue
-            if i == 0:
-                ready = self.week >= phase.after_weeks
-            else:
-                previous = self.phase_opened[i - 1]
-                if previous == NOT_YET:
-                    return
-                ready = phase.ready(self.week - previous, self._phase_share(i - 1))
-            if not ready:
-                return
-            self.phase_opened[i] = self.week
+        for i in self.schedule.open_due(self.week, self._phase_share):
             for unit in self.phase_units[i]:
                 unit.opened_week = self.week
                 for employee in unit.members:

@@ -31,6 +31,42 @@ class Phase:
         return self.gate.max_weeks is not None and elapsed >= self.gate.max_weeks
 
 
+class PhaseSchedule:
+    """The phases of a route and when each opened: decides which phases open in a week.
+
+    Parameters
+    ----------
+    phases : list of Phase
+        From :func:`expand_route`.
+    """
+
+    NOT_YET = -1
+
+    def __init__(self, phases: list[Phase]) -> None:
+        self.phases = phases
+        self.opened = [self.NOT_YET] * len(phases)
+
+    def open_due(self, week: int, share_of: Callable[[int], float]) -> list[int]:
+        """Open, in order, every phase due in ``week``; return their indices.
+
+        ``share_of(i)`` gives the adopted share of phase ``i``'s units now (the gate's input).
+        """
+        opened_now = []
+        for i, phase in enumerate(self.phases):
+            if self.opened[i] != self.NOT_YET:
+                continue
+            if i == 0:
+                ready = week >= phase.after_weeks
+            else:
+                previous = self.opened[i - 1]
+                ready = previous != self.NOT_YET and phase.ready(week - previous, share_of(i - 1))
+            if not ready:
+                break
+            self.opened[i] = week
+            opened_now.append(i)
+        return opened_now
+
+
 RouteExpander = Callable[[object, Organisation], list[Phase]]
 _ROUTES: dict[str, RouteExpander] = {}
 
