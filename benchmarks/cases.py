@@ -115,12 +115,22 @@ def versus_reference(args) -> dict:
         "reference_seconds_median": reference,
         "reference_employee_weeks_per_s": reference_rate,
         "ratio_vs_reference": vector_rate / reference_rate,
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": None,  # both models share this process: not one model's footprint
         "repeats": args.repeats,
+        "reference_repeats": args.reference_repeats,
     }
 
 
-CASES = {"throughput": throughput, "reference": versus_reference}
+def once(args) -> dict:
+    """One run of the scaled example, timed from outside as a whole process."""
+    from changesim.model import ChangeModel
+
+    customers = min(CUSTOMERS_PER_EMPLOYEE * args.employees, CUSTOMER_CAP)
+    ChangeModel(scaled_scenario(args.employees, customers, args.weeks), seed=1, agents=False).run()
+    return {"case": f"once_{args.employees}"}
+
+
+CASES = {"throughput": throughput, "reference": versus_reference, "once": once}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -247,7 +247,7 @@ CASES: dict[str, Case] = {
         blame="people.csv",
         lines=2,
         expect=(
-            "unit: unknown unit; the organisation has: back, front (got 'finance')",
+            "unit (row 3): unknown unit; the organisation has: back, front (got 'finance')",
             "readiness (row 2)",
             "[0, 1]",
             "(got 2",
@@ -483,6 +483,31 @@ def test_base_mapping_is_valid() -> None:
     assert isinstance(changesim.load_scenario(copy.deepcopy(BASE)), changesim.Scenario)
 
 
+def run_briefly(data: dict) -> None:
+    """A valid mutant must also run: a few weeks on a small organisation and customer base.
+
+    Warnings are errors in this suite, so a NaN from a division by zero fails here too.
+    """
+    small = copy.deepcopy(data)
+    small["weeks"] = 3
+    for unit in small.get("organisation", {}).get("units", []):
+        if isinstance(unit, dict) and isinstance(unit.get("headcount"), int):
+            unit["headcount"] = min(unit["headcount"], 30)
+    if isinstance(small.get("customers"), dict):
+        small["customers"]["population"] = 500
+    try:
+        scenario = changesim.load_scenario(small)
+    except changesim.ScenarioError:
+        return  # shrinking made it invalid (e.g. a count above the new headcount): not a run
+    try:
+        result = changesim.simulate(scenario, seed=0)
+    except changesim.ScenarioError:
+        return  # a problem only the data can show (e.g. unreachable channel shares)
+    org = result.weekly[result.weekly["unit"] == "all"]
+    assert (org["adopted"] <= org["in_scope"]).all()
+    assert org["adopted_share"].between(0, 1).all()
+
+
 @settings(
     max_examples=150,
     deadline=None,
@@ -500,6 +525,7 @@ def test_mutations_give_scenario_or_scenario_error(data: dict) -> None:
         assert isinstance(scenario, changesim.Scenario)
         assert scenario.weeks >= 1
         assert all(math.isfinite(u.headcount or 1) for u in scenario.organisation.units)
+        run_briefly(data)
         return
     assert problems, "a ScenarioError without problems"
     assert text.strip()

@@ -20,7 +20,7 @@ import changesim
 from changesim.customer_spec import DEFAULT_COST, Customers, Feed
 from changesim.customers import (
     calibrate,
-    choice_probabilities,
+    choice_table,
     contact_shares,
     stationary_homes,
 )
@@ -33,8 +33,8 @@ CHANNELS = ("web", "phone", "desk")
 FRONT = ("web_team", "contact_centre", "service_desks")
 BACK = "case_handling"
 NO_STEERING = {"target": None, "communication": 0.0, "product": 0.0, "benefit": 0.0}
-#: The example's stale feed: case data delivered Friday, needed Monday -> 3 stale days.
-STALE_FACTOR = 1.0 - 3.0 / 7.0
+#: The example's stale feed: case data needed Monday, delivered Friday -> 4 stale days.
+STALE_FACTOR = 1.0 - 4.0 / 7.0
 
 
 def route_of(name: str) -> dict:
@@ -226,7 +226,7 @@ def test_stale_feed_scales_the_contact_centres_view(feed_runs):
     np.testing.assert_allclose(stale_factor["factor"], STALE_FACTOR, rtol=1e-12)
     np.testing.assert_allclose(aligned_factor["factor"], 1.0, rtol=1e-12)
     # Once everything is cut over and the contact centre fully adopted in both runs, the
-    # stale view is exactly (1 - 3/7) times the aligned one.
+    # stale view is exactly (1 - 4/7) times the aligned one.
     done = max(max(cutover(r, u) for u in (BACK, *FRONT)) for r in feed_runs)
     s = unit_rows(stale.weekly, "contact_centre").set_index("week")
     a = unit_rows(aligned.weekly, "contact_centre").set_index("week")
@@ -255,7 +255,7 @@ def test_stale_feed_lowers_first_contact_resolution(feed_runs):
     #   sqrt(0.25 / n) and from the homes sqrt(0.25 / N); not divided by T (habits correlate
     #   the weeks).
     # The difference of the two runs has sqrt(2) times that sd; 4 sd (~0.017 here). The
-    # expected gap is view_resolution_gain * 3/7 * phone share ~ 0.2 * 0.43 * 0.45 ~ 0.04.
+    # expected gap is view_resolution_gain * 4/7 * phone share ~ 0.2 * 0.57 * 0.45 ~ 0.05.
     n = min(s["contacts"].min(), a["contacts"].min())
     total = min(s["contacts"].sum(), a["contacts"].sum())
     population = stale.scenario.customers.population
@@ -280,14 +280,33 @@ def test_aligned_from_makes_the_view_fresh_from_that_week():
     np.testing.assert_allclose(late["factor"], 1.0, rtol=1e-12)
 
 
+def test_a_feed_counts_only_once_its_source_has_cut_over():
+    """The contact centre also depends on the service desks' data (aligned, so fresh)."""
+    extra = {"from": "service_desks", "to": "contact_centre"}
+    customers = {"feeds": [*feeds({"delivered": "monday"}), extra]}
+    result = changesim.simulate(
+        load(route=route_of("back_office_first"), customers=customers), seed=8
+    )
+    rows = view_factor(result, "contact_centre").set_index("week")
+    desks = cutover(result, "service_desks")
+    before, after = rows[rows.index < desks], rows[rows.index >= desks]
+    assert len(before) > 0
+    assert len(after) > 0
+    # Mean of the two feeds' freshness: 1/2 while the desks' data is missing, then 1.
+    np.testing.assert_allclose(before["factor"], 0.5, rtol=1e-12)
+    np.testing.assert_allclose(after["factor"], 1.0, rtol=1e-12)
+
+
 def test_feed_stale_days():
     stale = Feed.model_validate({"from": "a", "to": "b", "delivered": "friday"})
-    assert stale.stale_days(0) == 3
+    assert stale.stale_days(0) == 4  # needed Monday, delivered Friday: four days late
     assert Feed.model_validate({"from": "a", "to": "b"}).stale_days(0) == 0
     early = Feed.model_validate({"from": "a", "to": "b", "delivered": "monday", "needed": "friday"})
-    assert early.stale_days(5) == 4
+    assert early.stale_days(5) == 0  # delivered before it is needed: fresh
+    sunday = Feed.model_validate({"from": "a", "to": "b", "delivered": "sunday"})
+    assert sunday.stale_days(0) == 6  # the week's data comes at its very end
     late = Feed.model_validate({"from": "a", "to": "b", "delivered": "friday", "aligned_from": 10})
-    assert late.stale_days(9) == 3
+    assert late.stale_days(9) == 4
     assert late.stale_days(10) == 0
 
 
@@ -431,7 +450,7 @@ def test_calibration_reproduces_the_target_shares_in_the_stationary_state(
     )
     shares, resolution = np.array(shares), np.array(resolution)
     constants, homes = calibrate(shares, resolution, spec)
-    probabilities = choice_probabilities(constants, spec.choice.habit)
+    probabilities = choice_table(constants, spec.choice.habit)
     np.testing.assert_allclose(homes.sum(), 1.0, atol=1e-12)
     assert np.all(homes >= 0)
     np.testing.assert_allclose(
@@ -633,3 +652,41 @@ def test_unreachable_shares_give_a_scenario_error_not_a_traceback(tmp_path):
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "customers.choice.habit" in result.stderr
+
+
+def test_the_steering_instruments_act_differently():
+    """communication informs non-users; product also resolves more; benefit pulls everyone."""
+    from changesim.coupling import PRODUCT_RESOLUTION_GAIN, ChannelCoupling
+    from changesim.model import ChangeModel
+
+    def conditions(**steering):
+        steer = {**NO_STEERING, "target": "web", "start": 0, **steering}
+        scenario = load(customers={"steering": steer})
+        model = ChangeModel(scenario, seed=1, agents=False)
+        coupling = ChannelCoupling(scenario)
+        view = coupling.customer_view(model.state)
+        return coupling.conditions(model.state, view), model.customers.constants, scenario
+
+    plain, constants, scenario = conditions()
+    habit = scenario.customers.choice.habit
+    web = scenario.customers.channel_names().index("web")
+
+    def table(c):
+        base = constants + scenario.customers.choice.quality * c.quality + c.steering
+        return choice_table(base, habit, c.awareness)
+
+    told, _, _ = conditions(communication=1.0)
+    # Customers at home on the web choose as before; everyone else leans toward the web.
+    np.testing.assert_allclose(table(told)[web], table(plain)[web], rtol=1e-12)
+    others = [k for k in range(3) if k != web]
+    assert np.all(table(told)[others, web] > table(plain)[others, web])
+    np.testing.assert_array_equal(told.resolution, plain.resolution)
+
+    offered, _, _ = conditions(product=2.0)
+    gained = offered.resolution - plain.resolution
+    np.testing.assert_allclose(gained[web], 2.0 * PRODUCT_RESOLUTION_GAIN, rtol=1e-12)
+    assert np.all(np.delete(gained, web) == 0)
+
+    cheaper, _, _ = conditions(benefit=1.0)
+    assert np.all(table(cheaper)[:, web] > table(plain)[:, web])  # every home, web users too
+    np.testing.assert_array_equal(cheaper.resolution, plain.resolution)

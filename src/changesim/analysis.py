@@ -24,9 +24,13 @@ CUSTOMER_METRICS = {
     "satisfaction_recovery_week": "satisfaction back at start (week)",
     "final_self_service_share": "self-service share at end",
     "churned_share": "churned customers",
+    "mean_first_contact_resolution": "first-contact resolution",
+    "total_contacts": "contacts",
     "total_contact_cost": "contact cost",
     "cost_per_resolved_contact": "cost per resolved contact",
 }
+#: Metrics for which NaN means "never reached" rather than "not available".
+NEVER_METRICS = ("weeks_to_50", "weeks_to_80", "weeks_to_95", "satisfaction_recovery_week")
 
 
 def metrics_in(summaries: pd.DataFrame) -> list[str]:
@@ -45,12 +49,20 @@ def format_value(value: float, metric: str) -> str:
         return f"{value:,.2f}" if "per" in metric else f"{value:,.0f}"
     if "week" in metric:
         return f"{value:.1f}"
+    if metric == "total_contacts":
+        return f"{value:,.0f}"
     return f"{value:.3f}"
 
 
-def metric_label(metric: str) -> str:
-    """Readable label of a summary metric."""
-    return {**HEADLINE_METRICS, **CUSTOMER_METRICS}.get(metric, metric.replace("_", " "))
+def metric_label(metric: str, currency: str | None = None) -> str:
+    """Readable label of a summary metric; cost metrics name the ``currency`` if given."""
+    label = {**HEADLINE_METRICS, **CUSTOMER_METRICS}.get(metric, metric.replace("_", " "))
+    return f"{label} ({currency})" if currency and "cost" in metric else label
+
+
+def missing_text(metric: str) -> str:
+    """What a NaN mean stands for: 'never' for milestones, '–' (not available) otherwise."""
+    return "never" if metric in NEVER_METRICS else "–"
 
 
 def mean_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float, int]:
@@ -64,7 +76,9 @@ def mean_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float
     if n == 0:
         return float("nan"), float("nan"), float("nan"), 0
     mean = float(values.mean())
-    if n == 1 or np.all(values == values[0]):
+    if n == 1:
+        return mean, float("nan"), float("nan"), n  # no spread to estimate from one run
+    if np.all(values == values[0]):
         return mean, mean, mean, n
     half = stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n)
     return mean, mean - half, mean + half, n

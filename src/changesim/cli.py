@@ -24,7 +24,7 @@ EXIT_INVALID = 2
 
 Files = Annotated[list[Path], typer.Argument(help="Scenario YAML files.", show_default=False)]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder for results.")]
-Seed = Annotated[int | None, typer.Option(help="Seed; default: the scenario's seed.")]
+Seed = Annotated[int | None, typer.Option(min=0, help="Seed; default: the scenario's seed.")]
 
 
 def _fail(problems: list) -> None:
@@ -150,12 +150,14 @@ def compare(
         ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(help="Base seed; default: the first scenario's.")
+        int | None, typer.Option(min=0, help="Base seed; default: the first scenario's.")
     ] = None,
 ) -> None:
     """Compare routes: every scenario on the same seeds; report, tables and plots.
 
-    Finished runs are kept in OUT/runs/; rerunning after an interruption resumes.
+    The first file is the reference for paired differences, and its replications and seed are
+    used unless --replications and --seed are given. Finished runs are kept in OUT/runs/;
+    rerunning after an interruption resumes.
     """
     loaded = _load_all(files)
     _guard(lambda: _compare(loaded, out, replications, seed))
@@ -214,6 +216,9 @@ def _compare(loaded: dict, out: Path, replications: int | None, seed: int | None
             indent=2,
         )
     )
+    currency = first.customers.currency if first.customers is not None else None
+    if currency:
+        meta["currency"] = currency
     report = comparison_report(
         title="Migration routes compared",
         table=table,
@@ -221,13 +226,14 @@ def _compare(loaded: dict, out: Path, replications: int | None, seed: int | None
         reference=reference,
         figures=pngs,
         meta=meta,
+        currency=currency,
     )
     (out / "report.html").write_text(report, encoding="utf-8")
-    _print_comparison(table, count)
+    _print_comparison(table, count, currency)
     typer.echo(f"report: {out / 'report.html'}")
 
 
-def _print_comparison(table, count: int) -> None:
+def _print_comparison(table, count: int, currency: str | None = None) -> None:
     """Metrics as rows, routes as columns: mean ± half-width of the 95% interval."""
     from rich.console import Console
     from rich.table import Table
@@ -241,18 +247,22 @@ def _print_comparison(table, count: int) -> None:
         out.add_column(str(route), justify="right")
     for metric, rows in table.groupby("metric", sort=False):
         by_route = rows.set_index("route")
-        out.add_row(metric_label(metric), *(_cell(by_route.loc[r], metric) for r in routes))
+        out.add_row(
+            metric_label(metric, currency), *(_cell(by_route.loc[r], metric) for r in routes)
+        )
     Console().print(out)
 
 
 def _cell(row, metric: str) -> str:
     """Mean ± half-width of the 95% interval; '(n/runs)' when some runs never got there."""
-    from changesim.analysis import format_value
+    from changesim.analysis import format_value, missing_text
 
     if row["n"] == 0:
-        return "never"
+        return missing_text(metric)
+    text = format_value(row["mean"], metric)
     half = (row["ci_high"] - row["ci_low"]) / 2
-    text = f"{format_value(row['mean'], metric)} ±{format_value(half, metric)}"
+    if half == half:  # no interval from a single run
+        text += f" ±{format_value(half, metric)}"
     if row["n"] < row["runs"]:
         text += f" ({row['n']}/{row['runs']})"
     return text

@@ -4,11 +4,19 @@ A front-office unit's *uniform customer view* (uniform klantbeeld) is complete a
 the back-office is integrated (cut over), the unit itself works the new way, and the data feeds
 it depends on arrive by the day they are needed:
 
-    V_u = I_bo * a_u * F_u,   F_u = mean over feeds into u of (1 - stale_days / 7)
+    V_u = I_bo * a_u * F_u,   F_u = mean over feeds into u of [source cut over] (1 - stale / 7)
 
-with I_bo the cut-over share of the back-office headcount and a_u the unit's adopted share.
+with I_bo the cut-over share of the back-office headcount, a_u the unit's adopted share and
+``stale`` the days a feed's delivery comes after the day it is needed.
 A channel's quality is its units' quality plus ``view_quality_gain * V``; its first-contact
 resolution is the base resolution scaled by the units' quality plus ``view_resolution_gain * V``.
+
+Steering toward a target channel uses four distinct instruments: *communication* adds utility
+for the customers whose home channel is another one (it informs those who do not use the
+target yet); *product* adds utility for everyone and first-contact resolution in the target
+(more can be completed there); *benefit* adds utility for everyone (faster, cheaper);
+*restriction* caps a channel's share of the contacts. Experience with channel steering
+multiplies the utilities by (1 + E_cs).
 """
 
 from __future__ import annotations
@@ -19,6 +27,10 @@ from changesim.customer_spec import DEFAULT_FCR, Customers
 from changesim.customers import ChannelConditions
 from changesim.scenario import Scenario
 from changesim.state import NOT_YET, OrgState
+
+#: First-contact resolution gained in the target channel per unit of the ``product``
+#: instrument (more products and services can be completed there); illustrative.
+PRODUCT_RESOLUTION_GAIN = 0.05
 
 
 class ChannelCoupling:
@@ -37,20 +49,23 @@ class ChannelCoupling:
             [[1.0 if u.channel == c else 0.0 for u in units] for c in self.channels]
         )
         self.base_resolution = np.array(spec.per_channel("first_contact_resolution", DEFAULT_FCR))
-        self.feeds = [(names.index(f.target), f) for f in spec.feeds]
+        self.feeds = [(names.index(f.source), names.index(f.target), f) for f in spec.feeds]
         steering = spec.steering
         self.target = None if steering.target is None else self.channels.index(steering.target)
-        experience = scenario.organisation.experience.channel_steering
-        self.steering_utility = (steering.communication + steering.product + steering.benefit) * (
-            1.0 + experience
-        )
+        strength = 1.0 + scenario.organisation.experience.channel_steering
+        self.utility_for_all = (steering.product + steering.benefit) * strength
+        self.utility_for_newcomers = steering.communication * strength
+        self.resolution_gain = PRODUCT_RESOLUTION_GAIN * steering.product
 
-    def freshness(self, week: int, n_units: int) -> np.ndarray:
-        """F_u per unit: 1 without feeds, else the mean of (1 - stale days / 7) over its feeds."""
+    def freshness(self, state: OrgState) -> np.ndarray:
+        """F_u per unit: 1 without feeds, else the mean over its feeds of (1 - stale days / 7)
+        for feeds whose source unit has cut over, and 0 for the others."""
+        n_units = len(state.headcount)
         total = np.zeros(n_units)
         count = np.zeros(n_units)
-        for target, feed in self.feeds:
-            total[target] += 1.0 - feed.stale_days(week) / 7.0
+        for source, target, feed in self.feeds:
+            if state.cutover_week[source] != NOT_YET:
+                total[target] += 1.0 - feed.stale_days(state.week) / 7.0
             count[target] += 1
         return np.divide(total, count, out=np.ones(n_units), where=count > 0)
 
@@ -59,7 +74,7 @@ class ChannelCoupling:
         back_head = state.headcount * self.back
         cut = (state.cutover_week != NOT_YET) * back_head
         integrated = cut.sum() / back_head.sum() if back_head.sum() else 0.0
-        view = integrated * state.adopted_share() * self.freshness(state.week, len(state.headcount))
+        view = integrated * state.adopted_share() * self.freshness(state)
         return np.where(self.front, view, np.nan)
 
     def conditions(self, state: OrgState, view: np.ndarray) -> ChannelConditions:
@@ -75,11 +90,14 @@ class ChannelCoupling:
             self.base_resolution * unit_quality + spec.view_resolution_gain * channel_view, 0, 1
         )
         steering = np.zeros(len(self.channels))
+        awareness = np.zeros(len(self.channels))
         if self.target is not None and state.week >= spec.steering.start:
-            steering[self.target] = self.steering_utility
+            steering[self.target] = self.utility_for_all
+            awareness[self.target] = self.utility_for_newcomers
+            resolution[self.target] = min(1.0, resolution[self.target] + self.resolution_gain)
         cap = np.ones(len(self.channels))
         for restriction in spec.steering.restrictions:
             if state.week >= restriction.start:
                 c = self.channels.index(restriction.channel)
                 cap[c] = min(cap[c], restriction.cap)
-        return ChannelConditions(quality, resolution, steering, cap)
+        return ChannelConditions(quality, resolution, steering, awareness, cap)

@@ -122,9 +122,15 @@ class Steering(StrictModel):
 
 
 class Feed(StrictModel):
-    """A data feed from one unit to another, delivered and needed on given weekdays."""
+    """A data feed from one unit to another, delivered and needed on given weekdays.
 
-    source: UnitName = spec_field(..., "Unit that delivers the data.", alias="from")
+    Weeks run Monday to Sunday. Data needed on Monday but delivered on Friday arrives four days
+    after it was needed: the view built on it is stale by those four days.
+    """
+
+    source: UnitName = spec_field(
+        ..., "Unit that delivers the data; its feed counts once it has cut over.", alias="from"
+    )
     target: UnitName = spec_field(..., "Unit that needs the data.", alias="to")
     delivered: Weekday = spec_field("monday", "Weekday the data is delivered.")
     needed: Weekday = spec_field("monday", "Weekday the data is needed.")
@@ -138,10 +144,10 @@ class Feed(StrictModel):
     model_config = StrictModel.model_config | {"populate_by_name": True}
 
     def stale_days(self, week: int) -> int:
-        """Days between delivery and need: 0 when delivered on or before the needed day."""
+        """Days the delivery comes after the need in the week: 0 if on or before the needed day."""
         if self.aligned_from is not None and week >= self.aligned_from:
             return 0
-        return (WEEKDAYS.index(self.needed) - WEEKDAYS.index(self.delivered)) % 7
+        return max(0, WEEKDAYS.index(self.delivered) - WEEKDAYS.index(self.needed))
 
 
 class Customers(StrictModel):

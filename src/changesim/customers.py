@@ -34,7 +34,8 @@ class ChannelConditions:
 
     quality: np.ndarray  # service quality, old level 1
     resolution: np.ndarray  # probability that a contact is resolved first time
-    steering: np.ndarray  # utility shift from steering
+    steering: np.ndarray  # utility shift from steering, for every customer
+    awareness: np.ndarray  # utility shift for customers whose home is another channel
     cap: np.ndarray  # largest share of the week's contacts the channel may take (1 = none)
 
 
@@ -45,7 +46,6 @@ class CustomerWeek:
     contacts: np.ndarray  # per channel
     resolved: int
     satisfaction: float  # mean over active customers
-    active: int
     churned: int  # cumulative
 
 
@@ -63,11 +63,6 @@ class CustomerState:
     def size(self) -> int:
         """Number of customers, active or churned."""
         return len(self.satisfaction)
-
-
-def choice_probabilities(constants: np.ndarray, habit_weight: float) -> np.ndarray:
-    """P[k, c]: probability that a customer at home k chooses c, all qualities equal."""
-    return choice_table(constants, habit_weight)
 
 
 def stationary_homes(
@@ -120,7 +115,7 @@ def calibrate(
 
     def solve(tail: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         constants = np.concatenate([[0.0], tail])
-        choice = choice_probabilities(constants, habit)
+        choice = choice_table(constants, habit)
         homes = stationary_homes(choice, resolution, switching, start_homes)
         homes = homes / homes.sum()
         return constants, homes, contact_shares(homes, choice, resolution)
@@ -174,7 +169,7 @@ def init_customers(
     constants, homes = calibrate(shares, resolution, spec)
     n = spec.population
     home = rng.choice(len(shares), size=n, p=homes).astype(np.int8)
-    choice = choice_probabilities(constants, spec.choice.habit)
+    choice = choice_table(constants, spec.choice.habit)
     per_contact = choice @ resolution  # probability that a contact of home k is resolved
     satisfaction = stationary_satisfaction(spec, per_contact)[home].astype(np.float32)
     # Week 0's returning contacts: for home k, the stationary number of unresolved contacts
@@ -212,10 +207,9 @@ def customer_week(
     return CustomerWeek(
         contacts=np.bincount(choice, minlength=len(conditions.quality)),
         resolved=int(resolved.sum()),
-        satisfaction=float(state.satisfaction[state.active].mean())
+        satisfaction=float(np.mean(state.satisfaction, where=state.active, dtype=np.float64))
         if churned < state.size
         else float("nan"),
-        active=state.size - churned,
         churned=churned,
     )
 
@@ -239,12 +233,10 @@ def _choose(state, spec, conditions, who, rng) -> np.ndarray:
     """
     weights = spec.choice
     base = state.constants + weights.quality * conditions.quality + conditions.steering
-    probabilities = choice_table(base, weights.habit)
+    probabilities = choice_table(base, weights.habit, conditions.awareness)
     home = state.home[who]
     choice = _draw(probabilities, home, rng)
-    restricted = conditions.cap < 1.0
-    if restricted.all():
-        return choice  # nowhere to send an overflow
+    restricted = conditions.cap < 1.0  # validation keeps at least one channel unrestricted
     for channel in np.flatnonzero(restricted):
         chosen = np.flatnonzero(choice == channel)
         excess = len(chosen) - int(conditions.cap[channel] * len(who))
@@ -257,9 +249,17 @@ def _choose(state, spec, conditions, who, rng) -> np.ndarray:
     return choice
 
 
-def choice_table(utility: np.ndarray, habit_weight: float) -> np.ndarray:
-    """P[k, c] for a customer at home k, given each channel's utility this week."""
-    table = utility[None, :] + habit_weight * np.eye(len(utility))
+def choice_table(
+    utility: np.ndarray, habit_weight: float, awareness: np.ndarray | None = None
+) -> np.ndarray:
+    """P[k, c] for a customer at home k, given each channel's utility this week.
+
+    ``awareness`` adds utility to a channel for the customers whose home is another channel.
+    """
+    home = np.eye(len(utility))
+    table = utility[None, :] + habit_weight * home
+    if awareness is not None:
+        table = table + awareness[None, :] * (1.0 - home)
     table = np.exp(table - table.max(axis=1, keepdims=True))
     return table / table.sum(axis=1, keepdims=True)
 

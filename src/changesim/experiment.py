@@ -20,6 +20,7 @@ import pandas as pd
 
 from changesim.run import simulate
 from changesim.scenario import Scenario
+from changesim.version import __version__
 
 
 def replication_seeds(base_seed: int, replications: int) -> list[int]:
@@ -29,9 +30,16 @@ def replication_seeds(base_seed: int, replications: int) -> list[int]:
 
 
 def scenario_key(scenario: Scenario) -> str:
-    """Short hash of the validated scenario, so stored runs match only the same scenario."""
-    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:10]
+    """Short hash of what makes a run: the validated scenario, the contents of the data files
+    it names and the changesim version. Stored runs are reused only when all three match."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode())
+    digest.update(__version__.encode())
+    files = [scenario.population.table, getattr(scenario.network, "file", None)]
+    for path in files:
+        if path is not None and Path(path).is_file():
+            digest.update(Path(path).read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def slug(text: str) -> str:

@@ -82,6 +82,10 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise ScenarioError(
+            [Problem(str(path), "", "this is a folder; give a scenario file", has_value=False)]
+        )
     if not path.is_file():
         raise ScenarioError([Problem(str(path), "", "no such scenario file", has_value=False)])
     try:

@@ -62,6 +62,8 @@ class ChangeModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, *, seed: int | None = None, agents: bool = True):
         self.seed_used = scenario.seed if seed is None else seed
+        if not isinstance(self.seed_used, int | np.integer) or self.seed_used < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed_used!r}")
         super().__init__(rng=self.seed_used)
         self.settings = scenario
         self.unit_names = scenario.organisation.names
@@ -101,8 +103,8 @@ class ChangeModel(mesa.Model):
             self.employees = [Employee(self, i) for i in range(self.state.size)]
         self._open_phases()
         self.week_cost = apply_interventions(self.interventions, self.state, self.rng)
+        self._serve_customers()  # before the quality update: week 0 is the old service level
         self._update_quality()
-        self._serve_customers()
         self.recorder.record(self.state, self.week_cost)
 
     # ------------------------------------------------------------------ setup

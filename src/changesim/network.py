@@ -282,7 +282,10 @@ def check_data_files(scenario) -> None:
     """
     ids = None
     if scenario.population.table is not None:
-        ids = read_population_table(scenario.population.table, scenario.organisation.names)["id"]
+        units = scenario.organisation.units
+        ids = read_population_table(
+            scenario.population.table, [u.name for u in units], [u.headcount for u in units]
+        )["id"]
     if scenario.network.kind == "edge_list":
         if ids is None:
             ids = np.arange(sum(u.headcount or 0 for u in scenario.organisation.units))

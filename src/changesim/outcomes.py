@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from changesim.state import NOT_YET, OrgState
+from changesim.state import OrgState
 
 ADOPTION_MILESTONES = (0.5, 0.8, 0.95)
 #: Rogers (2003) adopter categories by adoption time in standard deviations from the mean.
@@ -30,7 +30,6 @@ class Recorder:
             "contacts": [],
             "resolved": [],
             "satisfaction": [],
-            "active": [],
             "churned": [],
             "view": [],
         }
@@ -46,9 +45,7 @@ class Recorder:
     def record(self, state: OrgState, cost: float) -> None:
         """Record the state at the end of the current week."""
         self.rows["adopted"].append(state.per_unit(state.adopted))
-        self.rows["in_scope"].append(
-            np.where(state.opened_week != NOT_YET, state.headcount, 0).astype(np.float64)
-        )
+        self.rows["in_scope"].append(state.per_unit(state.in_scope))
         self.rows["readiness"].append(state.per_unit(state.readiness))
         self.rows["resistance"].append(state.per_unit(state.resistance))
         self.rows["quality"].append(state.quality.copy())
@@ -60,7 +57,6 @@ class Recorder:
         rows["contacts"].append(week.contacts)
         rows["resolved"].append(week.resolved)
         rows["satisfaction"].append(week.satisfaction)
-        rows["active"].append(week.active)
         rows["churned"].append(week.churned)
         rows["view"].append(view)
 
@@ -214,8 +210,10 @@ def customer_summary(org) -> dict[str, float]:
 
     final_satisfaction, mean_satisfaction (over all weeks), final_self_service_share (share of
     contacts in self-service channels over the last weeks), churned_share (cumulative),
+    mean_first_contact_resolution (resolved / contacts over the run), total_contacts,
     total_contact_cost, cost_per_resolved_contact, satisfaction_recovery_week (first week after
-    the lowest satisfaction in which it is back at its week-0 level; NaN if never).
+    the lowest satisfaction in which it is back at its week-0 level; 0 if it never fell below
+    it, NaN if it never came back).
     """
     weeks = org["week"].to_numpy()
     satisfaction = org["satisfaction"].to_numpy()
@@ -239,6 +237,10 @@ def customer_summary(org) -> dict[str, float]:
         if np.sum(contacts[tail]) > 0
         else float("nan"),
         "churned_share": float(org["churned_share"].iloc[-1]),
+        "mean_first_contact_resolution": float(resolved / contacts.sum())
+        if contacts.sum() > 0
+        else float("nan"),
+        "total_contacts": float(contacts.sum()),
         "total_contact_cost": float(org["contact_cost"].sum()),
         "cost_per_resolved_contact": float(org["contact_cost"].sum() / resolved)
         if resolved > 0

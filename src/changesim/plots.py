@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-ORGANISATION = "all"
+from changesim.outcomes import ORGANISATION
 
 
 def _unit_lines(weekly: pd.DataFrame, column: str, title: str, ylabel: str) -> Figure:
@@ -129,6 +129,7 @@ def comparison_figures(weekly: pd.DataFrame) -> dict[str, Figure]:
     if "satisfaction" in weekly.columns:
         curves += [
             ("Customer satisfaction", "satisfaction", "mean satisfaction of active customers"),
+            ("First-contact resolution", "first_contact_resolution", "share of contacts"),
             ("Self-service (web) share of contacts", "channel_share_web", "share of contacts"),
             ("Contact cost per week", "contact_cost", "cost per week"),
             ("Churned customers", "churned_share", "share of customers"),

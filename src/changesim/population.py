@@ -59,7 +59,8 @@ def build_employees(scenario: Scenario, rng: np.random.Generator) -> Employees:
     names = scenario.organisation.names
     table = scenario.population.table
     if table is not None:
-        columns = read_population_table(table, names)
+        headcounts = [u.headcount for u in scenario.organisation.units]
+        columns = read_population_table(table, names, headcounts)
         unit = columns["unit"]
     else:
         counts = [u.headcount or 0 for u in scenario.organisation.units]
@@ -87,13 +88,30 @@ def build_employees(scenario: Scenario, rng: np.random.Generator) -> Employees:
         resistance=traits["resistance"].astype(np.float64),
         threshold=traits["threshold"].astype(np.float64),
         manager=np.asarray(manager, dtype=bool),
-        initial_adopter=np.asarray(columns.get("initial_adopter", np.zeros(size)), dtype=bool),
+        initial_adopter=np.asarray(columns.get("initial_adopter", np.zeros(size)), dtype=bool)
+        & (scenario.adoption.initial_adopters.choose == "table"),
         ids=columns.get("id", np.arange(size)),
     )
 
 
-def read_population_table(path: Path, unit_names: list[str]) -> dict[str, np.ndarray]:
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "1.0"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0", "0.0", "", "nan", "none"})
+
+
+def read_population_table(
+    path: Path, unit_names: list[str], headcounts: list[int | None] | None = None
+) -> dict[str, np.ndarray]:
     """Read and check a population table, rows sorted by unit (stable).
+
+    Parameters
+    ----------
+    path : Path
+        CSV or Parquet file, one row per employee.
+    unit_names : list of str
+        The organisation's units; every row must name one, every unit needs a row.
+    headcounts : list, optional
+        The scenario's headcount per unit (None where not given); a given headcount must
+        match the table.
 
     Raises
     ------
@@ -102,68 +120,73 @@ def read_population_table(path: Path, unit_names: list[str]) -> dict[str, np.nda
     """
     frame = read_table(path)
     file = str(path)
-    problems: list[Problem] = []
     if "unit" not in frame.columns:
         raise ScenarioError(
             [Problem(file, "unit", "the table needs a 'unit' column", list(frame.columns))]
         )
-    index = {name: i for i, name in enumerate(unit_names)}
-    unknown = sorted(set(frame["unit"].astype(str)) - set(index))
-    if unknown:
-        problems.append(
-            Problem(
-                file,
-                "unit",
-                f"unknown unit; the organisation has: {', '.join(unit_names)}",
-                unknown[0],
+    problems: list[Problem] = []
+
+    def first_bad(column: str, bad: np.ndarray, allowed: str) -> None:
+        if bad.any():
+            row = int(np.argmax(bad))
+            problems.append(
+                Problem(file, f"{column} (row {row + 1})", allowed, frame[column].iloc[row])
             )
-        )
-    empty = [name for name in unit_names if name not in set(frame["unit"].astype(str))]
-    if empty:
-        problems.append(
-            Problem(
-                file,
-                "unit",
-                "every unit of the organisation needs at least one row; "
-                f"none for: {', '.join(empty)}",
-                has_value=False,
-            )
-        )
-    for trait in TRAITS:
-        if trait in frame.columns:
-            values = frame[trait].to_numpy(dtype=float, na_value=np.nan)
-            bad = ~((values >= 0) & (values <= 1))
-            if bad.any():
-                row = int(np.argmax(bad))
-                problems.append(
-                    Problem(
-                        file,
-                        f"{trait} (row {row + 1})",
-                        "must be a number in [0, 1]",
-                        frame[trait].iloc[row],
-                    )
-                )
-    if "role" in frame.columns:
-        roles = frame["role"].astype(str)
-        bad_roles = ~roles.isin(ROLES)
-        if bad_roles.any():
-            row = int(np.argmax(bad_roles.to_numpy()))
+
+    units = frame["unit"].astype(str)
+    first_bad(
+        "unit",
+        ~units.isin(unit_names).to_numpy(),
+        f"unknown unit; the organisation has: {', '.join(unit_names)}",
+    )
+    counts = units.value_counts()
+    for name, expected in zip(unit_names, headcounts or [None] * len(unit_names), strict=True):
+        found = int(counts.get(name, 0))
+        if found == 0:
             problems.append(
                 Problem(
                     file,
-                    f"role (row {row + 1})",
-                    f"must be one of: {', '.join(ROLES)}",
-                    roles.iloc[row],
+                    "unit",
+                    f"no rows for unit {name!r}; every unit of the organisation needs at least one",
+                    has_value=False,
                 )
             )
-    if "id" in frame.columns and frame["id"].duplicated().any():
-        dup = frame["id"][frame["id"].duplicated()].iloc[0]
-        problems.append(Problem(file, "id", "ids must be unique", dup))
+        elif expected is not None and expected != found:
+            problems.append(
+                Problem(
+                    file,
+                    "unit",
+                    f"{found} rows for unit {name!r}, but the "
+                    f"scenario gives headcount {expected}; leave headcount out "
+                    "or make them agree",
+                    has_value=False,
+                )
+            )
+    for trait in TRAITS:
+        if trait in frame.columns:
+            values = frame[trait].to_numpy(dtype=float, na_value=np.nan)
+            first_bad(trait, ~((values >= 0) & (values <= 1)), "must be a number in [0, 1]")
+    if "role" in frame.columns:
+        first_bad(
+            "role",
+            ~frame["role"].astype(str).isin(ROLES).to_numpy(),
+            f"must be one of: {', '.join(ROLES)}",
+        )
+    if "initial_adopter" in frame.columns:
+        marks = frame["initial_adopter"].fillna("").astype(str).str.strip().str.lower()
+        first_bad(
+            "initial_adopter",
+            ~marks.isin(TRUE_WORDS | FALSE_WORDS).to_numpy(),
+            "must be true/false (also yes/no, 1/0; empty means false)",
+        )
+        frame["initial_adopter"] = marks.isin(TRUE_WORDS)
+    if "id" in frame.columns:
+        first_bad("id", frame["id"].duplicated().to_numpy(), "ids must be unique")
     if problems:
         raise ScenarioError(problems)
     if "id" not in frame.columns:
         frame["id"] = np.arange(len(frame))
-    frame["unit"] = frame["unit"].astype(str).map(index)
+    frame["unit"] = units.map({name: i for i, name in enumerate(unit_names)})
     frame = frame.sort_values("unit", kind="stable")
     columns = {"unit": frame["unit"].to_numpy(dtype=np.int32), "id": frame["id"].to_numpy()}
     for trait in TRAITS:
@@ -172,7 +195,7 @@ def read_population_table(path: Path, unit_names: list[str]) -> dict[str, np.nda
     if "role" in frame.columns:
         columns["role"] = frame["role"].astype(str).to_numpy()
     if "initial_adopter" in frame.columns:
-        columns["initial_adopter"] = frame["initial_adopter"].astype(bool).to_numpy()
+        columns["initial_adopter"] = frame["initial_adopter"].to_numpy(dtype=bool)
     return columns
 
 

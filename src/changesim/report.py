@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from changesim.analysis import format_value, metric_label
+from changesim.analysis import format_value, metric_label, missing_text
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -18,12 +18,14 @@ def _img(png: bytes, alt: str) -> str:
 
 def _interval(mean: float, low: float, high: float, metric: str) -> str:
     if pd.isna(mean):
-        return "never"
+        return missing_text(metric)
+    if pd.isna(low):
+        return format_value(mean, metric)  # a single run: no interval
     bounds = f"[{format_value(low, metric)}, {format_value(high, metric)}]"
     return f"{format_value(mean, metric)} <small>{bounds}</small>"
 
 
-def _metric_rows(frame: pd.DataFrame, value: str, corner: str) -> str:
+def _metric_rows(frame: pd.DataFrame, value: str, corner: str, currency: str | None = None) -> str:
     """Metrics as rows, routes as columns, cells 'mean [low, high]'."""
     routes = list(dict.fromkeys(frame["route"]))
     head = "".join(f"<th>{html.escape(str(r))}</th>" for r in routes)
@@ -38,20 +40,21 @@ def _metric_rows(frame: pd.DataFrame, value: str, corner: str) -> str:
             if total is not None and counted < total:
                 text += f" <small>({counted}/{total} runs)</small>"
             cells.append(f"<td>{text}</td>")
-        body.append(f"<tr><th>{html.escape(metric_label(metric))}</th>{''.join(cells)}</tr>")
+        label = html.escape(metric_label(metric, currency))
+        body.append(f"<tr><th>{label}</th>{''.join(cells)}</tr>")
     return f"<table><tr><th>{corner}</th>{head}</tr>{''.join(body)}</table>"
 
 
-def summary_html(table: pd.DataFrame) -> str:
+def summary_html(table: pd.DataFrame, currency: str | None = None) -> str:
     """Mean [95% CI] per metric and route; '(n/runs)' where some runs never got there."""
-    return _metric_rows(table, "mean", "metric")
+    return _metric_rows(table, "mean", "metric", currency)
 
 
-def differences_html(diffs: pd.DataFrame) -> str:
+def differences_html(diffs: pd.DataFrame, currency: str | None = None) -> str:
     """Paired differences against the reference route, mean [95% CI]."""
     if diffs.empty:
         return "<p>Only one route: no differences.</p>"
-    return _metric_rows(diffs, "mean_difference", "route − reference")
+    return _metric_rows(diffs, "mean_difference", "route − reference", currency)
 
 
 STYLE = """
@@ -73,6 +76,7 @@ def comparison_report(
     reference: str,
     figures: dict[str, bytes],
     meta: dict[str, str],
+    currency: str | None = None,
 ) -> str:
     """The HTML text of a comparison report."""
     images = "".join(
@@ -90,10 +94,10 @@ def comparison_report(
 <p>Every route ran on the same seeds (common random numbers). Bands show the 5–95% range
 across replications; tables show the mean and its 95% confidence interval. The example
 organisation and its parameters are illustrative, not calibrated.</p>
-<h2>Summary</h2>{summary_html(table)}
+<h2>Summary</h2>{summary_html(table, currency)}
 <h2>Paired differences against “{html.escape(reference)}”</h2>
 <p>Mean of the per-seed difference (route − reference); an interval that excludes 0 is a
-difference the replications resolve.</p>{differences_html(differences)}
+difference the replications resolve.</p>{differences_html(differences, currency)}
 <h2>Curves</h2>{images}
 <h2>Provenance</h2><table class="meta">{meta_rows}
 <tr><th>report made</th><td style='text-align:left'>{made}</td></tr></table>

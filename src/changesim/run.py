@@ -61,7 +61,8 @@ class RunResult:
         self.weekly.to_parquet(written[0], index=False)
         self.weekly.to_csv(written[1], index=False)
         self.units.to_csv(written[2], index=False)
-        written[3].write_text(json.dumps(self.summary, indent=2, allow_nan=True))
+        summary = {k: (None if v != v else v) for k, v in self.summary.items()}  # NaN -> null
+        written[3].write_text(json.dumps(summary, indent=2))
         written[4].write_text(json.dumps(self.metadata(), indent=2))
         return written
 

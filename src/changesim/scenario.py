@@ -137,7 +137,8 @@ class Population(StrictModel):
         None,
         "CSV or Parquet file with one row per employee: column 'unit' (required), optional "
         "'id', 'readiness', 'resistance', 'threshold', 'role' (staff/manager), "
-        "'initial_adopter' (true/false). Missing columns are drawn from the distributions.",
+        "'initial_adopter' (true/false; used with initial_adopters.choose: table). Missing "
+        "columns are drawn from the distributions. Unit headcounts come from the table.",
     )
 
     @model_validator(mode="after")
@@ -314,6 +315,17 @@ class Quality(StrictModel):
     cutover_share: float = spec_field(
         0.8, "Adopted share at which a unit counts as cut over.", ge=0.01, le=1.0
     )
+
+    @model_validator(mode="after")
+    def _learning_improves(self) -> Quality:
+        if self.new_level <= self.learning_start:
+            raise PydanticCustomError(
+                "learning_direction",
+                "new_level ({new}) must be above learning_start ({start}): learning the new "
+                "way of working improves it",
+                {"new": self.new_level, "start": self.learning_start, "path": "new_level"},
+            )
+        return self
 
 
 # --------------------------------------------------------------------------- routes

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from changesim.scenario import Gate, Organisation
+from changesim.state import NOT_YET
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,9 @@ class PhaseSchedule:
         From :func:`expand_route`.
     """
 
-    NOT_YET = -1
-
     def __init__(self, phases: list[Phase]) -> None:
         self.phases = phases
-        self.opened = [self.NOT_YET] * len(phases)
+        self.opened = [NOT_YET] * len(phases)
 
     def open_due(self, week: int, share_of: Callable[[int], float]) -> list[int]:
         """Open, in order, every phase due in ``week``; return their indices.
@@ -53,13 +52,13 @@ class PhaseSchedule:
         """
         opened_now = []
         for i, phase in enumerate(self.phases):
-            if self.opened[i] != self.NOT_YET:
+            if self.opened[i] != NOT_YET:
                 continue
             if i == 0:
                 ready = week >= phase.after_weeks
             else:
                 previous = self.opened[i - 1]
-                ready = previous != self.NOT_YET and phase.ready(week - previous, share_of(i - 1))
+                ready = previous != NOT_YET and phase.ready(week - previous, share_of(i - 1))
             if not ready:
                 break
             self.opened[i] = week
