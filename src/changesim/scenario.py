@@ -170,27 +170,27 @@ class Population(StrictModel):
 class CompleteNetwork(StrictModel):
     """Everyone is tied to everyone (the mean-field limit)."""
 
-    kind: Literal["complete"]
+    kind: Literal["complete"] = spec_field(..., "Selects this variant: complete.")
 
 
 class RingNetwork(StrictModel):
     """A ring lattice over the whole organisation, ordered by unit."""
 
-    kind: Literal["ring"]
+    kind: Literal["ring"] = spec_field(..., "Selects this variant: ring.")
     degree: int = spec_field(10, "Ties per employee (rounded down to even).", unit="ties", ge=2)
 
 
 class ErdosRenyiNetwork(StrictModel):
     """Random ties with a given mean degree."""
 
-    kind: Literal["erdos_renyi"]
+    kind: Literal["erdos_renyi"] = spec_field(..., "Selects this variant: erdos_renyi.")
     degree: float = spec_field(10.0, "Mean ties per employee.", unit="ties", gt=0.0, le=1000.0)
 
 
 class SmallWorldNetwork(StrictModel):
     """Watts-Strogatz small world inside each unit plus random cross-unit ties."""
 
-    kind: Literal["small_world"]
+    kind: Literal["small_world"] = spec_field(..., "Selects this variant: small_world.")
     degree: int = spec_field(10, "Ties per employee inside the unit (even).", unit="ties", ge=2)
     rewire: float = spec_field(0.1, "Rewiring probability of a within-unit tie.", ge=0.0, le=1.0)
     cross_unit_ties: float = spec_field(
@@ -201,7 +201,7 @@ class SmallWorldNetwork(StrictModel):
 class EdgeListNetwork(StrictModel):
     """A measured network: CSV/Parquet with columns 'source' and 'target'."""
 
-    kind: Literal["edge_list"]
+    kind: Literal["edge_list"] = spec_field(..., "Selects this variant: edge_list.")
     file: Path = spec_field(..., "Edge list; ids match the population table's 'id' or row index.")
 
 
@@ -358,7 +358,7 @@ class PhaseSpec(StrictModel):
 class BackOfficeFirst(StrictModel):
     """The back-office changes first; the front-office follows."""
 
-    kind: Literal["back_office_first"]
+    kind: Literal["back_office_first"] = spec_field(..., "Selects this variant: back_office_first.")
     start: int = spec_field(0, "Week the first phase opens.", unit="weeks", ge=0)
     gap_weeks: int = spec_field(12, "Weeks between the two phases.", unit="weeks", ge=0)
     gate: Gate | None = spec_field(None, "Also wait until the first phase reaches this adoption.")
@@ -367,7 +367,9 @@ class BackOfficeFirst(StrictModel):
 class FrontOfficeFirst(StrictModel):
     """The front-office channels change first; the back-office follows."""
 
-    kind: Literal["front_office_first"]
+    kind: Literal["front_office_first"] = spec_field(
+        ..., "Selects this variant: front_office_first."
+    )
     start: int = spec_field(0, "Week the first phase opens.", unit="weeks", ge=0)
     gap_weeks: int = spec_field(12, "Weeks between the two phases.", unit="weeks", ge=0)
     gate: Gate | None = spec_field(None, "Also wait until the first phase reaches this adoption.")
@@ -376,14 +378,14 @@ class FrontOfficeFirst(StrictModel):
 class Combined(StrictModel):
     """All units at once (big bang)."""
 
-    kind: Literal["combined"]
+    kind: Literal["combined"] = spec_field(..., "Selects this variant: combined.")
     start: int = spec_field(0, "Week all units open.", unit="weeks", ge=0)
 
 
 class PilotThenWaves(StrictModel):
     """A small-start pilot unit, then waves once the pilot has proven itself."""
 
-    kind: Literal["pilot_then_waves"]
+    kind: Literal["pilot_then_waves"] = spec_field(..., "Selects this variant: pilot_then_waves.")
     pilot: UnitName = spec_field(..., "The pilot unit.")
     start: int = spec_field(0, "Week the pilot opens.", unit="weeks", ge=0)
     gate: Gate = spec_field(Gate(), "Condition on the pilot that opens the first wave.")
@@ -396,7 +398,7 @@ class PilotThenWaves(StrictModel):
 class Custom(StrictModel):
     """Explicit phases with start weeks and gates."""
 
-    kind: Literal["custom"]
+    kind: Literal["custom"] = spec_field(..., "Selects this variant: custom.")
     phases: list[PhaseSpec] = spec_field(..., "Phases in order.", min_length=1)
 
 
@@ -433,19 +435,19 @@ class InterventionBase(StrictModel):
 class Communication(InterventionBase):
     """Individual approach: raises readiness of everyone reached (in scope or not)."""
 
-    kind: Literal["communication"]
+    kind: Literal["communication"] = spec_field(..., "Selects this variant: communication.")
 
 
 class Training(InterventionBase):
     """Individual approach: lowers resistance of reached employees whose change has opened."""
 
-    kind: Literal["training"]
+    kind: Literal["training"] = spec_field(..., "Selects this variant: training.")
 
 
 class Champions(InterventionBase):
     """Champions: ready, unresisting employees whose influence weight is raised."""
 
-    kind: Literal["champions"]
+    kind: Literal["champions"] = spec_field(..., "Selects this variant: champions.")
     share: float = spec_field(0.05, "Share of reached employees made champions.", ge=0.0, le=1.0)
     choose: Literal["random", "centrality", "betweenness", "managers"] = spec_field(
         "centrality", "How champions are chosen."
@@ -455,7 +457,7 @@ class Champions(InterventionBase):
 class CrossUnitTies(InterventionBase):
     """Organisation approach (learning organisation): new ties between units."""
 
-    kind: Literal["cross_unit_ties"]
+    kind: Literal["cross_unit_ties"] = spec_field(..., "Selects this variant: cross_unit_ties.")
     ties_per_employee: float = spec_field(
         1.0, "Mean new cross-unit ties per reached employee.", unit="ties", ge=0, le=100
     )
@@ -464,7 +466,7 @@ class CrossUnitTies(InterventionBase):
 class WorkRedesign(InterventionBase):
     """Organisation approach: work is redesigned around resistance instead of fighting it."""
 
-    kind: Literal["work_redesign"]
+    kind: Literal["work_redesign"] = spec_field(..., "Selects this variant: work_redesign.")
 
 
 Intervention = Annotated[
