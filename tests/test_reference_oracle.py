@@ -38,28 +38,30 @@ UNITS = [
 ]
 
 
+#: The oracle's organisation: 300 employees in 3 units, small world, readiness rule with
+#: reversion, a gated back-office-first route.
+ORACLE = {
+    "organisation": {"units": UNITS},
+    "network": {"kind": "small_world", "degree": 8, "rewire": 0.1, "cross_unit_ties": 0.05},
+    "adoption": {
+        "rule": "readiness",
+        "p": 0.02,
+        "q": 0.5,
+        "revert": 0.1,
+        "initial_adopters": {"share": 0.03, "choose": "centrality"},
+    },
+    "route": {
+        "kind": "back_office_first",
+        "gap_weeks": 6,
+        "gate": {"adopted_share": 0.5, "max_weeks": 14},
+    },
+}
+
+
 def oracle_scenario(**adoption) -> changesim.Scenario:
-    """300 employees in 3 units, small world, readiness rule with reversion, gated route."""
+    """The oracle organisation, with ``adoption`` fields overridden."""
     return changesim.load_scenario(
-        {
-            "name": "oracle",
-            "weeks": WEEKS,
-            "organisation": {"units": UNITS},
-            "network": {"kind": "small_world", "degree": 8, "rewire": 0.1, "cross_unit_ties": 0.05},
-            "adoption": {
-                "rule": "readiness",
-                "p": 0.02,
-                "q": 0.5,
-                "revert": 0.1,
-                "initial_adopters": {"share": 0.03, "choose": "centrality"},
-                **adoption,
-            },
-            "route": {
-                "kind": "back_office_first",
-                "gap_weeks": 6,
-                "gate": {"adopted_share": 0.5, "max_weeks": 14},
-            },
-        }
+        {**ORACLE, "name": "oracle", "weeks": WEEKS, "adoption": {**ORACLE["adoption"], **adoption}}
     )
 
 
@@ -224,22 +226,7 @@ def test_ring_cascade_is_identical(tmp_path):
 
 
 EXACT_SCENARIOS = {
-    "oracle": {
-        "organisation": {"units": UNITS},
-        "network": {"kind": "small_world", "degree": 8, "cross_unit_ties": 0.05},
-        "adoption": {
-            "rule": "readiness",
-            "p": 0.02,
-            "q": 0.5,
-            "revert": 0.1,
-            "initial_adopters": {"share": 0.03, "choose": "centrality"},
-        },
-        "route": {
-            "kind": "back_office_first",
-            "gap_weeks": 6,
-            "gate": {"adopted_share": 0.5, "max_weeks": 14},
-        },
-    },
+    "oracle": ORACLE,
     "pilot_demonstration": {
         "organisation": {
             "units": [
