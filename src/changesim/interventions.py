@@ -143,7 +143,9 @@ def champions(intervention, active, starting, state, rng) -> None:
     spec = intervention.spec
     pool = np.flatnonzero(starting)
     if len(pool):
-        chosen = choose_employees(spec.choose, pool, round(spec.share * len(pool)), state, rng)
+        chosen = choose_employees(
+            spec.choose, pool, round(spec.share * len(pool)), state.network, state.manager, rng
+        )
         intervention.chosen = np.union1d(intervention.chosen, chosen)
         state.champion[chosen] = True
         state.seed_adopter[chosen] = True

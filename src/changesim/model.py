@@ -32,7 +32,7 @@ from changesim.outcomes import Recorder
 from changesim.population import build_employees
 from changesim.rules import RuleInputs, get_rule
 from changesim.scenario import Scenario
-from changesim.selection import choose_employees
+from changesim.selection import choose_initial_adopters
 from changesim.state import NOT_YET, OrgState
 from changesim.strategy import PhaseSchedule, expand_route
 
@@ -137,13 +137,10 @@ class ChangeModel(mesa.Model):
         )
 
     def _choose_initial_adopters(self) -> None:
+        state = self.state
         spec = self.settings.adoption.initial_adopters
-        if spec.choose == "table":
-            return  # already marked from the population table
-        count = spec.count if spec.count is not None else round((spec.share or 0) * self.state.size)
-        pool = np.arange(self.state.size)
-        chosen = choose_employees(spec.choose, pool, count, self.state, self.rng)
-        self.state.seed_adopter[chosen] = True
+        chosen = choose_initial_adopters(spec, state.network, state.manager, self.rng)
+        state.seed_adopter[chosen] = True
 
     # ------------------------------------------------------------------ the week
 

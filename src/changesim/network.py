@@ -30,11 +30,6 @@ class OrgNetwork:
     _weights: np.ndarray | None = field(default=None, repr=False)
     _weighted_degree: np.ndarray | None = field(default=None, repr=False)
 
-    @property
-    def is_complete(self) -> bool:
-        """True for the implicit complete graph."""
-        return self.adjacency is None
-
     def degree(self) -> np.ndarray:
         """Number of ties of each employee."""
         if self.adjacency is None:

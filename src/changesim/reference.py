@@ -37,8 +37,8 @@ from changesim.outcomes import first_week_at
 from changesim.population import Employees, build_employees
 from changesim.rules import THRESHOLD_TOLERANCE, RuleInputs, get_rule
 from changesim.scenario import Scenario
-from changesim.selection import choose_employees
-from changesim.state import NOT_YET, OrgState
+from changesim.selection import choose_initial_adopters
+from changesim.state import NOT_YET
 from changesim.strategy import PhaseSchedule, expand_route
 
 #: Rules written out per agent below; any other registered rule is called with length-1 arrays.
@@ -335,33 +335,7 @@ class ReferenceModel(mesa.Model):
         """Seed-adopter flags: the table's marks plus those chosen by ``initial_adopters``."""
         seed_adopter = employees.initial_adopter.copy()
         spec = self.settings.adoption.initial_adopters
-        if spec.choose == "table":
-            return seed_adopter
-        size = employees.size
-        count = spec.count if spec.count is not None else round((spec.share or 0) * size)
-        # choose_employees ranks by the network's degree (or managers), read from an OrgState.
-        n_units = len(self.settings.organisation.units)
-        state = OrgState(
-            unit=employees.unit,
-            readiness=employees.readiness,
-            resistance=employees.resistance,
-            threshold=employees.threshold,
-            manager=employees.manager,
-            weight=np.ones(size),
-            seed_adopter=seed_adopter,
-            champion=np.zeros(size, dtype=bool),
-            adopted=np.zeros(size, dtype=bool),
-            adoption_week=np.full(size, NOT_YET, dtype=np.int32),
-            proficiency=np.zeros(size),
-            network=network,
-            headcount=np.bincount(employees.unit, minlength=n_units).astype(np.int64),
-            opened_week=np.full(n_units, NOT_YET, dtype=np.int32),
-            cutover_week=np.full(n_units, NOT_YET, dtype=np.int32),
-            quality=np.ones(n_units),
-            learning_boost=np.zeros(n_units),
-            redesign=np.zeros(n_units),
-        )
-        chosen = choose_employees(spec.choose, np.arange(size), count, state, self.rng)
+        chosen = choose_initial_adopters(spec, network, employees.manager, self.rng)
         seed_adopter[chosen] = True
         return seed_adopter
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from changesim.state import OrgState
+from changesim.network import OrgNetwork
 
 #: Source nodes sampled for approximate betweenness (exact below this many employees).
 BETWEENNESS_SAMPLES = 200
 
 
 def choose_employees(
-    method: str, pool: np.ndarray, count: int, state: OrgState, rng: np.random.Generator
+    method: str,
+    pool: np.ndarray,
+    count: int,
+    network: OrgNetwork,
+    manager: np.ndarray,
+    rng: np.random.Generator,
 ) -> np.ndarray:
     """Pick ``count`` employees from the indices in ``pool``.
 
@@ -29,22 +34,35 @@ def choose_employees(
     if method == "random":
         score = np.zeros(len(pool))
     elif method == "centrality":
-        score = state.network.degree()[pool].astype(np.float64)
+        score = network.degree()[pool].astype(np.float64)
     elif method == "betweenness":
-        score = _betweenness(state, rng)[pool]
+        score = _betweenness(network, rng)[pool]
     elif method == "managers":
-        score = state.manager[pool].astype(np.float64)
+        score = manager[pool].astype(np.float64)
     else:
         raise ValueError(f"unknown selection method {method!r}")
     order = np.lexsort((tiebreak, -score))
     return np.sort(pool[order[:count]])
 
 
-def _betweenness(state: OrgState, rng: np.random.Generator) -> np.ndarray:
+def choose_initial_adopters(
+    spec, network: OrgNetwork, manager: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Indices of the initial adopters a scenario's ``adoption.initial_adopters`` asks for.
+
+    Empty for ``choose: table``: the population table marks those itself.
+    """
+    if spec.choose == "table":
+        return np.empty(0, np.int64)
+    size = network.size
+    count = spec.count if spec.count is not None else round((spec.share or 0) * size)
+    return choose_employees(spec.choose, np.arange(size), count, network, manager, rng)
+
+
+def _betweenness(network: OrgNetwork, rng: np.random.Generator) -> np.ndarray:
     import networkx as nx
 
-    graph = state.network.to_networkx()
-    samples = min(BETWEENNESS_SAMPLES, state.size)
+    samples = min(BETWEENNESS_SAMPLES, network.size)
     seed = int(rng.integers(2**31))
-    values = nx.betweenness_centrality(graph, k=samples, seed=seed)
-    return np.array([values[i] for i in range(state.size)])
+    values = nx.betweenness_centrality(network.to_networkx(), k=samples, seed=seed)
+    return np.array([values[i] for i in range(network.size)])
