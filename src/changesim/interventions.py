@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from changesim.network import random_cross_unit_ties
+from changesim.registry import Registry
 from changesim.selection import choose_employees
 from changesim.state import NOT_YET, OrgState
 
@@ -58,21 +59,11 @@ class ActiveIntervention:
 
 
 Action = Callable[[ActiveIntervention, np.ndarray, np.ndarray, OrgState, np.random.Generator], None]
-_ACTIONS: dict[str, Action] = {}
-
-
-def register_intervention(kind: str) -> Callable[[Action], Action]:
-    """Register the weekly action of an intervention ``kind``.
-
-    An action is called as ``action(intervention, active, starting, state, rng)`` with bool
-    masks of the employees in the intervention's window and of those whose window begins now.
-    """
-
-    def decorate(action: Action) -> Action:
-        _ACTIONS[kind] = action
-        return action
-
-    return decorate
+#: An action is called as ``action(intervention, active, starting, state, rng)`` with bool
+#: masks of the employees in the intervention's window and of those whose window begins now.
+ACTIONS: Registry[Action] = Registry("intervention kind")
+#: Decorator: ``@register_intervention("kind")`` registers an intervention's weekly action.
+register_intervention = ACTIONS.register
 
 
 def bind_interventions(specs, unit_names: list[str], state: OrgState) -> list[ActiveIntervention]:
@@ -106,7 +97,7 @@ def apply_interventions(
         if active.any():
             first = not intervention.started
             intervention.started = True
-            _ACTIONS[intervention.spec.kind](intervention, active, starting, state, rng)
+            ACTIONS.get(intervention.spec.kind)(intervention, active, starting, state, rng)
             cost += intervention.cost(active, starting, first)
     if np.array_equal(state.weight, previous_weight):
         state.weight = previous_weight  # unchanged: keep the array, and the network's cache

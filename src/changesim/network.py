@@ -15,6 +15,7 @@ import scipy.sparse as sp
 
 from changesim.errors import Problem, ScenarioError
 from changesim.population import Employees, read_population_table, read_table
+from changesim.registry import Registry
 
 
 @dataclass
@@ -104,22 +105,14 @@ def adjacency_from_edges(sources: np.ndarray, targets: np.ndarray, size: int) ->
 
 
 NetworkBuilder = Callable[[object, Employees, np.random.Generator], OrgNetwork]
-_BUILDERS: dict[str, NetworkBuilder] = {}
-
-
-def register_network(kind: str) -> Callable[[NetworkBuilder], NetworkBuilder]:
-    """Register a network generator for a scenario ``network.kind``."""
-
-    def decorate(builder: NetworkBuilder) -> NetworkBuilder:
-        _BUILDERS[kind] = builder
-        return builder
-
-    return decorate
+NETWORKS: Registry[NetworkBuilder] = Registry("network kind")
+#: Decorator: ``@register_network("kind")`` registers a network generator.
+register_network = NETWORKS.register
 
 
 def build_network(spec, employees: Employees, rng: np.random.Generator) -> OrgNetwork:
     """Build the network described by the scenario's ``network`` section."""
-    return _BUILDERS[spec.kind](spec, employees, rng)
+    return NETWORKS.get(spec.kind)(spec, employees, rng)
 
 
 @register_network("complete")

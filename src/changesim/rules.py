@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from changesim.registry import Registry
+
 #: Tolerance for threshold comparisons, so that a share of k/n meets a threshold of k/n
 #: written in a table with finite decimal precision.
 THRESHOLD_TOLERANCE = 1e-9
@@ -50,30 +52,11 @@ class RuleInputs:
 
 
 AdoptionRule = Callable[[RuleInputs], np.ndarray]
-_RULES: dict[str, AdoptionRule] = {}
-
-
-def register_rule(name: str) -> Callable[[AdoptionRule], AdoptionRule]:
-    """Register an adoption rule under ``name`` (a decorator); re-registering replaces it."""
-
-    def decorate(rule: AdoptionRule) -> AdoptionRule:
-        _RULES[name] = rule
-        return rule
-
-    return decorate
-
-
-def get_rule(name: str) -> AdoptionRule:
-    """The rule registered under ``name``."""
-    try:
-        return _RULES[name]
-    except KeyError:
-        raise KeyError(f"unknown adoption rule {name!r}; registered: {sorted(_RULES)}") from None
-
-
-def registered_rules() -> list[str]:
-    """Names of all registered rules."""
-    return sorted(_RULES)
+RULES: Registry[AdoptionRule] = Registry("adoption rule")
+#: Decorator: ``@register_rule("name")`` registers an adoption rule (re-registering replaces).
+register_rule = RULES.register
+get_rule = RULES.get
+registered_rules = RULES.names
 
 
 def bass_probability(p: np.ndarray | float, q: np.ndarray | float, f: np.ndarray) -> np.ndarray:

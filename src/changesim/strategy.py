@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from changesim.registry import Registry
 from changesim.scenario import Gate, Organisation
 from changesim.state import NOT_YET
 
@@ -67,22 +68,14 @@ class PhaseSchedule:
 
 
 RouteExpander = Callable[[object, Organisation], list[Phase]]
-_ROUTES: dict[str, RouteExpander] = {}
-
-
-def register_route(kind: str) -> Callable[[RouteExpander], RouteExpander]:
-    """Register the expander of a route ``kind``."""
-
-    def decorate(expander: RouteExpander) -> RouteExpander:
-        _ROUTES[kind] = expander
-        return expander
-
-    return decorate
+ROUTES: Registry[RouteExpander] = Registry("route kind")
+#: Decorator: ``@register_route("kind")`` registers a route's expander.
+register_route = ROUTES.register
 
 
 def expand_route(route, organisation: Organisation) -> list[Phase]:
     """The phase schedule of a scenario's ``route`` section."""
-    return _ROUTES[route.kind](route, organisation)
+    return ROUTES.get(route.kind)(route, organisation)
 
 
 def _of_kind(organisation: Organisation, kind: str) -> tuple[str, ...]:
