@@ -50,14 +50,14 @@ def peak_rss_mb() -> float:
 
 def time_model(scenario, repeats: int, seed: int = 1) -> tuple[list[float], list[float]]:
     """Setup and run times of ``repeats`` runs after one warm-up run."""
-    from changesim.model import ChangeModel
+    from changesim import ChangeModel
 
     setups, runs = [], []
     for i in range(repeats + 1):
         start = time.perf_counter()
-        model = ChangeModel(scenario, seed=seed + i, agents=False)
+        model = ChangeModel(scenario, rng=seed + i, agents=False)
         built = time.perf_counter()
-        model.run()
+        model.run_model()
         done = time.perf_counter()
         if i > 0:  # the first run is the warm-up
             setups.append(built - start)
@@ -88,7 +88,7 @@ def throughput(args) -> dict:
 
 def versus_reference(args) -> dict:
     """Vectorised and per-agent reference on the same plain scenario, in this one process."""
-    from changesim.reference import ReferenceModel
+    from changesim.validation.reference import ReferenceModel
 
     scenario = scaled_scenario(args.employees, 0, args.weeks, plain=True)
     employees = sum(u.headcount for u in scenario.organisation.units)
@@ -96,9 +96,9 @@ def versus_reference(args) -> dict:
     vector = statistics.median(vector_runs)
     reference_runs = []
     for i in range(args.reference_repeats + 1):
-        model = ReferenceModel(scenario, seed=1 + i)
+        model = ReferenceModel(scenario, rng=1 + i)
         start = time.perf_counter()
-        model.run()
+        model.run_model()
         if i > 0:
             reference_runs.append(time.perf_counter() - start)
     reference = statistics.median(reference_runs)
@@ -123,10 +123,12 @@ def versus_reference(args) -> dict:
 
 def once(args) -> dict:
     """One run of the scaled example, timed from outside as a whole process."""
-    from changesim.model import ChangeModel
+    from changesim import ChangeModel
 
     customers = min(CUSTOMERS_PER_EMPLOYEE * args.employees, CUSTOMER_CAP)
-    ChangeModel(scaled_scenario(args.employees, customers, args.weeks), seed=1, agents=False).run()
+    ChangeModel(
+        scaled_scenario(args.employees, customers, args.weeks), rng=1, agents=False
+    ).run_model()
     return {"case": f"once_{args.employees}"}
 
 

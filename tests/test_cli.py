@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 import changesim
-import changesim.experiment
+import changesim.experiments.replications
 from changesim.cli import app
-from changesim.experiment import replication_seeds
+from changesim.experiments.replications import replication_seeds
 
 ROOT = Path(__file__).parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -205,13 +205,13 @@ def test_compare_resumes_only_missing_runs(compared, tmp_path: Path, monkeypatch
     assert len(kept) == 10
 
     calls: list[int] = []
-    real_simulate = changesim.experiment.simulate
+    real_simulate = changesim.experiments.replications.simulate
 
     def counting_simulate(scenario, *, seed=None):
         calls.append(seed)
         return real_simulate(scenario, seed=seed)
 
-    monkeypatch.setattr(changesim.experiment, "simulate", counting_simulate)
+    monkeypatch.setattr(changesim.experiments.replications, "simulate", counting_simulate)
     _compare(out)
 
     assert len(calls) == 1, f"expected one recomputed run, got seeds {calls}"

@@ -17,15 +17,15 @@ import pytest
 import yaml
 
 import changesim
-from changesim.customer_spec import DEFAULT_COST, Customers, Feed
-from changesim.customers import (
+from changesim import ChangeModel
+from changesim.model.customers import (
     calibrate,
     choice_table,
     contact_shares,
     stationary_homes,
 )
-from changesim.loader import deep_merge
-from changesim.model import ChangeModel
+from changesim.scenario.customers import DEFAULT_COST, Customers, Feed
+from changesim.scenario.load import deep_merge
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 EXAMPLE = yaml.safe_load((SCENARIOS / "example_org.yaml").read_text(encoding="utf-8"))
@@ -86,7 +86,7 @@ def stepped():
     customers and the number of pending (unresolved, returning) contacts after the week.
     """
     scenario = load(customers={"satisfaction": {"churn_below": 0.62, "churn_rate": 0.1}})
-    model = ChangeModel(scenario, seed=7, agents=False)
+    model = ChangeModel(scenario, rng=7, agents=False)
     active = [int(model.customers.active.sum())]
     pending = [len(model.customers.pending)]
     for _ in range(scenario.weeks):
@@ -567,8 +567,8 @@ def test_a_million_customers_for_two_years():
     scenario = load(customers={"population": population})
     assert scenario.weeks == 104
     began = time.perf_counter()
-    model = ChangeModel(scenario, seed=14, agents=False)
-    model.run()
+    model = ChangeModel(scenario, rng=14, agents=False)
+    model.run_model()
     weekly = model.recorder.weekly_frame()
     elapsed = time.perf_counter() - began
     print(f"\n1,000,000 customers, 104 weeks: {elapsed:.1f} s")
@@ -656,13 +656,13 @@ def test_unreachable_shares_give_a_scenario_error_not_a_traceback(tmp_path):
 
 def test_the_steering_instruments_act_differently():
     """communication informs non-users; product also resolves more; benefit pulls everyone."""
-    from changesim.coupling import PRODUCT_RESOLUTION_GAIN, ChannelCoupling
-    from changesim.model import ChangeModel
+    from changesim import ChangeModel
+    from changesim.model.channels import PRODUCT_RESOLUTION_GAIN, ChannelCoupling
 
     def conditions(**steering):
         steer = {**NO_STEERING, "target": "web", "start": 0, **steering}
         scenario = load(customers={"steering": steer})
-        model = ChangeModel(scenario, seed=1, agents=False)
+        model = ChangeModel(scenario, rng=1, agents=False)
         coupling = ChannelCoupling(scenario)
         view = coupling.customer_view(model.state)
         return coupling.conditions(model.state, view), model.customers.constants, scenario

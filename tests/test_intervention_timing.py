@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import changesim
-from changesim.model import ChangeModel
-from changesim.state import NOT_YET
+from changesim import ChangeModel
+from changesim.model.state import NOT_YET
 
 GAP = 5
 WEEKS = 3
@@ -46,14 +46,14 @@ def scenario(timing: str, *, trained: bool = True) -> changesim.Scenario:
 
 def initial_resistance() -> np.ndarray:
     """Resistance as drawn, before any training (the same seed draws the same employees)."""
-    return ChangeModel(scenario("absolute", trained=False), seed=1).state.resistance.copy()
+    return ChangeModel(scenario("absolute", trained=False), rng=1).state.resistance.copy()
 
 
 def test_each_unit_is_trained_when_its_change_opens():
-    model = ChangeModel(scenario("unit_opening"), seed=1)
+    model = ChangeModel(scenario("unit_opening"), rng=1)
     start = initial_resistance()
     front = model.state.unit == 1
-    model.run()
+    model.run_model()
     state = model.state
     assert state.opened_week.tolist() == [0, GAP]
     # Every employee had exactly WEEKS weeks of training at 10% per week, whenever it came.
@@ -75,9 +75,9 @@ def test_unit_opening_costs_per_employee_when_the_unit_starts():
 
 
 def test_absolute_timing_misses_units_that_open_later():
-    model = ChangeModel(scenario("absolute"), seed=1)
+    model = ChangeModel(scenario("absolute"), rng=1)
     start = initial_resistance()
-    model.run()
+    model.run_model()
     back = model.state.unit == 0
     np.testing.assert_allclose(model.state.resistance[back], start[back] * 0.9**WEEKS)
     # Training acts on employees in scope only; the front-office opened after it ended.

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import changesim
-from changesim.interventions import CHAMPION_MAX_WEIGHT, EFFECT_PER_WEEK
-from changesim.model import ChangeModel
+from changesim import ChangeModel
+from changesim.model.interventions import CHAMPION_MAX_WEIGHT, EFFECT_PER_WEEK
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
@@ -270,7 +270,7 @@ def small_model(seed: int = 4) -> ChangeModel:
             "adoption": {"initial_adopters": {"count": 5}},
         }
     )
-    return ChangeModel(scenario, seed=seed, agents=True)
+    return ChangeModel(scenario, rng=seed, agents=True)
 
 
 def assert_agents_match_state(model: ChangeModel) -> None:
@@ -338,10 +338,10 @@ def test_agent_neighbours_follow_the_network():
 def test_model_without_agents_has_none_but_runs_identically():
     with_agents = small_model(seed=9)
     scenario = with_agents.settings
-    without = ChangeModel(scenario, seed=9, agents=False)
+    without = ChangeModel(scenario, rng=9, agents=False)
     assert len(without.agents) == 0
-    with_agents.run()
-    without.run()
+    with_agents.run_model()
+    without.run_model()
     np.testing.assert_array_equal(with_agents.state.adopted, without.state.adopted)
     np.testing.assert_array_equal(with_agents.state.readiness, without.state.readiness)
 
@@ -405,8 +405,8 @@ def test_registered_rule_sees_the_candidates_and_params():
             weeks=4,
         )
     )
-    model = ChangeModel(scenario, seed=1, agents=False)
-    model.run()
+    model = ChangeModel(scenario, rng=1, agents=False)
+    model.run_model()
     assert len(SEEN) == 4
     # Candidates are the in-scope non-adopters: the back-office only in week 1; the
     # front-office opens at the start of week 2.
@@ -439,9 +439,9 @@ def test_communication_raises_readiness_by_the_documented_rule():
     scenario = changesim.load_scenario(
         intervention_scenario([spec], influence={"readiness_influence": 0})
     )
-    model = ChangeModel(scenario, seed=6, agents=False)
+    model = ChangeModel(scenario, rng=6, agents=False)
     before = model.state.readiness.copy()
-    model.run()
+    model.run_model()
     reached = model.state.unit == 0
     expected = 1 - (1 - before[reached]) * (1 - EFFECT_PER_WEEK * intensity) ** weeks
     np.testing.assert_allclose(model.state.readiness[reached], expected, rtol=1e-12)
@@ -452,11 +452,11 @@ def test_communication_raises_final_readiness_against_the_same_seed():
     spec = {"kind": "communication", "start": 1, "weeks": 10, "intensity": 0.5}
     base = changesim.load_scenario(intervention_scenario([]))
     treated = changesim.load_scenario(intervention_scenario([spec]))
-    a = ChangeModel(base, seed=8, agents=False)
-    b = ChangeModel(treated, seed=8, agents=False)
+    a = ChangeModel(base, rng=8, agents=False)
+    b = ChangeModel(treated, rng=8, agents=False)
     np.testing.assert_array_equal(a.state.readiness, b.state.readiness)
-    a.run()
-    b.run()
+    a.run_model()
+    b.run_model()
     # Social influence averages readiness, which preserves the order employee by employee.
     assert np.all(b.state.readiness >= a.state.readiness)
     base_summary = changesim.simulate(base, seed=8).summary
@@ -474,17 +474,17 @@ def test_training_lowers_resistance_of_in_scope_employees_only():
         influence={"fatigue": 0},
         weeks=10,
     )
-    model = ChangeModel(changesim.load_scenario(data), seed=6, agents=False)
+    model = ChangeModel(changesim.load_scenario(data), rng=6, agents=False)
     before = model.state.resistance.copy()
-    model.run()
+    model.run_model()
     in_scope = model.state.unit == 0
     expected = before[in_scope] * (1 - EFFECT_PER_WEEK * intensity) ** weeks
     np.testing.assert_allclose(model.state.resistance[in_scope], expected, rtol=1e-12)
     np.testing.assert_array_equal(model.state.resistance[~in_scope], before[~in_scope])
     baseline = ChangeModel(
-        changesim.load_scenario({**data, "interventions": []}), seed=6, agents=False
+        changesim.load_scenario({**data, "interventions": []}), rng=6, agents=False
     )
-    baseline.run()
+    baseline.run_model()
     assert np.all(model.state.resistance[in_scope] < baseline.state.resistance[in_scope])
 
 
@@ -561,9 +561,9 @@ def test_champions_are_chosen_weighted_and_adopt(start):
             influence={"readiness_influence": 0, "fatigue": 0},
         )
     )
-    model = ChangeModel(scenario, seed=3, agents=False)
+    model = ChangeModel(scenario, rng=3, agents=False)
     if start > 0:
-        model.run(weeks=start - 1)
+        model.run_for(start - 1)
         assert not model.state.champion.any()  # not before the start week
         model.step()
     champions = np.flatnonzero(model.state.champion)
@@ -581,9 +581,9 @@ def test_champions_are_chosen_weighted_and_adopt(start):
     assert model.state.adopted[back].all()
     assert np.all(model.state.adoption_week[back] == start)
     # The front-office opens in week 4: its champions adopt then.
-    model.run(weeks=4 - model.state.week)
+    model.run_for(4 - model.state.week)
     assert model.state.adopted[front].all()
     assert np.all(model.state.adoption_week[front] == 4)
     # After the 6 weeks, champions weigh like everybody else.
-    model.run(weeks=start + 6 - model.state.week)
+    model.run_for(start + 6 - model.state.week)
     assert np.all(model.state.weight == 1)

@@ -19,9 +19,9 @@ import pytest
 from scipy import stats
 
 import changesim
-from changesim.model import ChangeModel
-from changesim.outcomes import first_week_at
-from changesim.reference import ReferenceModel
+from changesim import ChangeModel
+from changesim.analysis.summary import first_week_at
+from changesim.validation.reference import ReferenceModel
 
 WEEKS = 52
 #: Replications per model in the distributional comparison.
@@ -67,14 +67,16 @@ def oracle_scenario(**adoption) -> changesim.Scenario:
 
 def vectorised_curve(scenario: changesim.Scenario, seed: int) -> np.ndarray:
     """The organisation's adopted share per week (weeks 0..weeks) of one ChangeModel run."""
-    model = ChangeModel(scenario, seed=seed, agents=False)
-    model.run()
+    model = ChangeModel(scenario, rng=seed, agents=False)
+    model.run_model()
     return np.vstack(model.recorder.rows["adopted"]).sum(axis=1) / model.state.size
 
 
 def reference_curve(scenario: changesim.Scenario, seed: int) -> np.ndarray:
     """The organisation's adopted share per week of one ReferenceModel run."""
-    return ReferenceModel(scenario, seed=seed).run()
+    model = ReferenceModel(scenario, rng=seed)
+    model.run_model()
+    return model.adoption_curve()
 
 
 def weeks_to_half(curves: np.ndarray) -> np.ndarray:
@@ -291,10 +293,11 @@ def test_same_seed_gives_the_same_run(name, seed):
     is allowed) before suspecting the dynamics.
     """
     scenario = changesim.load_scenario({"name": name, "weeks": 40, **EXACT_SCENARIOS[name]})
-    vectorised = ChangeModel(scenario, seed=seed, agents=False)
-    vectorised.run()
-    reference = ReferenceModel(scenario, seed=seed)
-    curve = reference.run()
+    vectorised = ChangeModel(scenario, rng=seed, agents=False)
+    vectorised.run_model()
+    reference = ReferenceModel(scenario, rng=seed)
+    reference.run_model()
+    curve = reference.adoption_curve()
     state = vectorised.state
     adopted = np.vstack(vectorised.recorder.rows["adopted"]).sum(axis=1) / state.size
     np.testing.assert_array_equal(curve, adopted)
@@ -317,8 +320,8 @@ def test_same_seed_gives_the_same_run(name, seed):
 
 def test_same_seed_gives_the_same_organisation():
     scenario = oracle_scenario()
-    vectorised = ChangeModel(scenario, seed=3, agents=False).state
-    reference = ReferenceModel(scenario, seed=3)
+    vectorised = ChangeModel(scenario, rng=3, agents=False).state
+    reference = ReferenceModel(scenario, rng=3)
     employees = reference.employees
     np.testing.assert_array_equal([e.readiness for e in employees], vectorised.readiness)
     np.testing.assert_array_equal([e.resistance for e in employees], vectorised.resistance)
@@ -332,8 +335,8 @@ def test_same_seed_gives_the_same_organisation():
 
 
 def test_weeks_to_is_nan_when_never_reached():
-    reference = ReferenceModel(oracle_scenario(), seed=0)
-    reference.run(2)
+    reference = ReferenceModel(oracle_scenario(), rng=0)
+    reference.run_for(2)
     assert np.isnan(reference.weeks_to(0.99))
     assert reference.weeks_to(0.0) == 0
 

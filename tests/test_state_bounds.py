@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import changesim
-from changesim.model import ChangeModel
+from changesim import ChangeModel
 
 UNITS = [
     {
@@ -32,7 +32,7 @@ def test_extreme_fatigue_and_interventions_keep_traits_in_range(seed):
             ],
         }
     )
-    model = ChangeModel(scenario, seed=seed, agents=False)
+    model = ChangeModel(scenario, rng=seed, agents=False)
     for _ in range(scenario.weeks):
         model.step()
         state = model.state
@@ -51,6 +51,6 @@ def test_fatigue_saturates_instead_of_overshooting():
             "adoption": {"p": 0.0, "q": 0.0},
         }
     )
-    model = ChangeModel(scenario, seed=0, agents=False)
+    model = ChangeModel(scenario, rng=0, agents=False)
     model.step()
     np.testing.assert_allclose(model.state.resistance, 1.0)

@@ -35,16 +35,14 @@ def _fail(problems: list) -> None:
 
 def _load_all(files: list[Path], *, data_files: bool = False):
     """Load every file, collecting all problems; with ``data_files`` also read their tables."""
-    from changesim.errors import ScenarioError
-    from changesim.loader import load_scenario
+    from changesim.build.tables import check_data_files
+    from changesim.scenario import ScenarioError, load_scenario
 
     scenarios, problems = {}, []
     for file in files:
         try:
             scenarios[file] = load_scenario(file)
             if data_files:
-                from changesim.network import check_data_files
-
                 check_data_files(scenarios[file])
         except ScenarioError as error:
             problems.extend(error.problems)
@@ -55,7 +53,7 @@ def _load_all(files: list[Path], *, data_files: bool = False):
 
 def _guard(action):
     """Run ``action``, turning scenario and file-system errors into messages, not tracebacks."""
-    from changesim.errors import ScenarioError
+    from changesim.scenario import ScenarioError
 
     try:
         return action()
@@ -96,8 +94,8 @@ def run(
     scenario = _load_all([file])[file]
 
     def action():
-        from changesim import plots
-        from changesim.run import simulate
+        from changesim.experiments import simulate
+        from changesim.viz import plots
 
         result = simulate(scenario, seed=seed)
         written = result.save(out)
@@ -167,69 +165,19 @@ def _compare(loaded: dict, out: Path, replications: int | None, seed: int | None
     from rich.console import Console
     from rich.progress import Progress
 
-    from changesim import analysis, plots
-    from changesim.experiment import replication_seeds, run_replications, slug
-    from changesim.report import comparison_report
-    from changesim.version import __version__
+    from changesim.experiments import compare as compare_routes
 
-    first = next(iter(loaded.values()))
-    count = replications or first.replications
-    base_seed = first.seed if seed is None else seed
-    seeds = replication_seeds(base_seed, count)
-    scenarios = {}
-    for file, scenario in loaded.items():
-        label = scenario.name if scenario.name not in scenarios else f"{scenario.name} ({file})"
-        scenarios[label] = scenario
-    out.mkdir(parents=True, exist_ok=True)
     with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("running", total=len(scenarios) * count)
-        runs = run_replications(
-            scenarios, seeds, store=out / "runs", progress=lambda *_: bar.advance(task)
+        task = bar.add_task("running", total=None)
+        comparison = compare_routes(
+            list(loaded),
+            replications=replications,
+            seed=seed,
+            out=out,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            command=" ".join(sys.argv),
         )
-    reference = runs.routes[0]
-    table = analysis.summary_table(runs.summaries)
-    diffs = analysis.paired_differences(runs.summaries, reference)
-    runs.weekly.to_parquet(out / "weekly.parquet", index=False)
-    runs.summaries.to_csv(out / "runs.csv", index=False)
-    table.to_csv(out / "summary.csv", index=False)
-    diffs.to_csv(out / "differences.csv", index=False)
-    figures = plots.comparison_figures(runs.weekly)
-    pngs = {}
-    for name, fig in figures.items():
-        pngs[name] = plots.png_bytes(fig)
-        (out / f"{slug(name)}.png").write_bytes(pngs[name])
-    meta = {
-        "changesim version": __version__,
-        "scenario files": ", ".join(str(f) for f in loaded),
-        "replications": str(count),
-        "base seed": str(base_seed),
-        "seeds": ", ".join(str(s) for s in seeds),
-        "command": " ".join(sys.argv),
-    }
-    (out / "meta.json").write_text(
-        json.dumps(
-            {
-                **meta,
-                "seeds": seeds,
-                "scenarios": {k: v.model_dump(mode="json") for k, v in scenarios.items()},
-            },
-            indent=2,
-        )
-    )
-    currency = first.customers.currency if first.customers is not None else None
-    if currency:
-        meta["currency"] = currency
-    report = comparison_report(
-        title="Migration routes compared",
-        table=table,
-        differences=diffs,
-        reference=reference,
-        figures=pngs,
-        meta=meta,
-        currency=currency,
-    )
-    (out / "report.html").write_text(report, encoding="utf-8")
-    _print_comparison(table, count, currency)
+    _print_comparison(comparison.summary, len(comparison.seeds), comparison.currency)
     typer.echo(f"report: {out / 'report.html'}")
 
 
@@ -238,31 +186,30 @@ def _print_comparison(table, count: int, currency: str | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from changesim.analysis import metric_label
+    from changesim.analysis.metrics import metric
 
     routes = list(dict.fromkeys(table["route"]))
     out = Table(title=f"Routes compared: mean ± 95% CI half-width, {count} replications each")
     out.add_column("metric")
     for route in routes:
         out.add_column(str(route), justify="right")
-    for metric, rows in table.groupby("metric", sort=False):
+    for name, rows in table.groupby("metric", sort=False):
         by_route = rows.set_index("route")
-        out.add_row(
-            metric_label(metric, currency), *(_cell(by_route.loc[r], metric) for r in routes)
-        )
+        out.add_row(metric(name).title(currency), *(_cell(by_route.loc[r], name) for r in routes))
     Console().print(out)
 
 
-def _cell(row, metric: str) -> str:
+def _cell(row, name: str) -> str:
     """Mean ± half-width of the 95% interval; '(n/runs)' when some runs never got there."""
-    from changesim.analysis import format_value, missing_text
+    from changesim.analysis.metrics import metric
 
+    declared = metric(name)
     if row["n"] == 0:
-        return missing_text(metric)
-    text = format_value(row["mean"], metric)
+        return declared.missing
+    text = declared.format(row["mean"])
     half = (row["ci_high"] - row["ci_low"]) / 2
     if half == half:  # no interval from a single run
-        text += f" ±{format_value(half, metric)}"
+        text += f" ±{declared.format(half)}"
     if row["n"] < row["runs"]:
         text += f" ({row['n']}/{row['runs']})"
     return text

@@ -1,8 +1,29 @@
-"""Named registries: adoption rules, networks, routes and interventions are found by name."""
+"""The extension seams: adoption rules, network generators, routes and interventions by name.
+
+Each registry maps a name to one small function with one signature (the registry's type
+parameter). The built-in implementations register themselves in the module that defines them;
+a registry imports that module the first time it is asked for a name, so the names are complete
+whichever part of changesim is imported first, and this module imports nothing of changesim
+at run time (the scenario layer reads the rule names without importing the model).
+
+A researcher adds a variant from a notebook without touching the core::
+
+    @changesim.register_rule("stubborn")
+    def stubborn(inputs):
+        return inputs.q * inputs.neighbour_share**2
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from changesim.build.network import NetworkBuilder
+    from changesim.model.interventions import Action
+    from changesim.model.routes import RouteExpander
+    from changesim.model.rules import AdoptionRule
 
 
 class Registry[T]:
@@ -12,14 +33,23 @@ class Registry[T]:
     ----------
     what : str
         What the registry holds, for error messages ("adoption rule", "route kind", ...).
+    builtins : str, optional
+        Module that registers the built-in implementations; imported on first use.
     """
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, builtins: str | None = None) -> None:
         self.what = what
+        self._builtins = builtins
         self._items: dict[str, T] = {}
+
+    def _load_builtins(self) -> None:
+        if self._builtins is not None:
+            module, self._builtins = self._builtins, None
+            importlib.import_module(module)
 
     def register(self, name: str) -> Callable[[T], T]:
         """Decorator registering an implementation under ``name``."""
+        self._load_builtins()  # so that a built-in never replaces the user's variant later
 
         def decorate(item: T) -> T:
             self._items[name] = item
@@ -27,8 +57,28 @@ class Registry[T]:
 
         return decorate
 
+    def unregister(self, name: str) -> None:
+        """Remove ``name`` (for tests and notebooks that register temporary variants).
+
+        Raises
+        ------
+        KeyError
+            If nothing is registered under ``name``.
+        """
+        self._load_builtins()
+        if name not in self._items:
+            raise KeyError(f"no {self.what} {name!r} to unregister; registered: {self.names()}")
+        del self._items[name]
+
     def get(self, name: str) -> T:
-        """The implementation registered under ``name``."""
+        """The implementation registered under ``name``.
+
+        Raises
+        ------
+        KeyError
+            Naming the unknown name and the registered ones.
+        """
+        self._load_builtins()
         try:
             return self._items[name]
         except KeyError:
@@ -36,4 +86,24 @@ class Registry[T]:
 
     def names(self) -> list[str]:
         """Registered names, sorted."""
+        self._load_builtins()
         return sorted(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        self._load_builtins()
+        return name in self._items
+
+
+RULES: Registry[AdoptionRule] = Registry("adoption rule", "changesim.model.rules")
+NETWORKS: Registry[NetworkBuilder] = Registry("network kind", "changesim.build.network")
+ROUTES: Registry[RouteExpander] = Registry("route kind", "changesim.model.routes")
+INTERVENTIONS: Registry[Action] = Registry("intervention kind", "changesim.model.interventions")
+
+#: ``@register_rule("name")`` registers an adoption rule ``rule(inputs: RuleInputs) -> P``.
+register_rule = RULES.register
+#: ``@register_network("kind")`` registers a generator ``build(spec, employees, rng)``.
+register_network = NETWORKS.register
+#: ``@register_route("kind")`` registers an expander ``expand(route, organisation) -> phases``.
+register_route = ROUTES.register
+#: ``@register_intervention("kind")`` registers a weekly action (see ``model.interventions``).
+register_intervention = INTERVENTIONS.register

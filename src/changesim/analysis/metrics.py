@@ -1,0 +1,179 @@
+"""Every summary metric and weekly series declared once: name, label, unit, format, direction.
+
+The terminal tables, the HTML report, the plots and the comparison's rankings read these
+declarations, so a metric is labelled, formatted and judged the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Better = Literal["lower", "higher"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A per-run summary metric.
+
+    Attributes
+    ----------
+    name : str
+        Key in a run's summary (``RunResult.summary``) and column of ``runs.csv``.
+    label : str
+        Readable label for tables and reports.
+    unit : str
+        Unit of measurement: ``weeks``, ``week``, ``share``, ``score``, ``relative``,
+        ``currency``, ``currency/contact`` or ``contacts``.
+    better : {"lower", "higher"} or None
+        Direction of better; None where neither direction is better in itself.
+    fmt : str
+        Format specification of a value (``format(value, fmt)``).
+    group : {"adoption", "customers", "detail"}
+        Headline adoption metrics, customer metrics (runs with customers), or details
+        kept in the data but not in the headline tables.
+    never : bool
+        NaN means "never reached" (a milestone) rather than "not available".
+    """
+
+    name: str
+    label: str
+    unit: str
+    better: Better | None
+    fmt: str
+    group: Literal["adoption", "customers", "detail"]
+    never: bool = False
+
+    def format(self, value: float) -> str:
+        """``value`` with the metric's precision; 'never' or '–' for NaN."""
+        if value is None or math.isnan(value):
+            return self.missing
+        return format(value, self.fmt)
+
+    @property
+    def missing(self) -> str:
+        """What a NaN stands for: 'never' for milestones, '–' (not available) otherwise."""
+        return "never" if self.never else "–"
+
+    def title(self, currency: str | None = None) -> str:
+        """The label, with the currency for money metrics when one is given."""
+        if currency and self.unit.startswith("currency"):
+            return f"{self.label} ({currency})"
+        return self.label
+
+
+def _metrics(*metrics: Metric) -> dict[str, Metric]:
+    return {metric.name: metric for metric in metrics}
+
+
+#: All summary metrics in display order.
+METRICS: dict[str, Metric] = _metrics(
+    Metric("weeks_to_50", "weeks to 50%", "weeks", "lower", ".1f", "adoption", never=True),
+    Metric("weeks_to_80", "weeks to 80%", "weeks", "lower", ".1f", "adoption", never=True),
+    Metric("weeks_to_95", "weeks to 95%", "weeks", "lower", ".1f", "adoption", never=True),
+    Metric("final_adopted_share", "final adopted share", "share", "higher", ".3f", "adoption"),
+    Metric("quality_dip_depth", "quality dip depth", "relative", "lower", ".3f", "adoption"),
+    Metric("quality_dip_weeks", "weeks below old quality", "weeks", "lower", ".1f", "adoption"),
+    Metric("non_adopter_share", "non-adopters", "share", "lower", ".3f", "adoption"),
+    Metric("total_intervention_cost", "intervention cost", "currency", "lower", ",.0f", "adoption"),
+    Metric("final_satisfaction", "final satisfaction", "score", "higher", ".3f", "customers"),
+    Metric("mean_satisfaction", "mean satisfaction", "score", "higher", ".3f", "customers"),
+    Metric(
+        "satisfaction_recovery_week",
+        "satisfaction back at start (week)",
+        "week",
+        "lower",
+        ".1f",
+        "customers",
+        never=True,
+    ),
+    Metric(
+        "final_self_service_share",
+        "self-service share at end",
+        "share",
+        "higher",
+        ".3f",
+        "customers",
+    ),
+    Metric("churned_share", "churned customers", "share", "lower", ".3f", "customers"),
+    Metric(
+        "mean_first_contact_resolution",
+        "first-contact resolution",
+        "share",
+        "higher",
+        ".3f",
+        "customers",
+    ),
+    Metric("total_contacts", "contacts", "contacts", None, ",.0f", "customers"),
+    Metric("total_contact_cost", "contact cost", "currency", "lower", ",.0f", "customers"),
+    Metric(
+        "cost_per_resolved_contact",
+        "cost per resolved contact",
+        "currency/contact",
+        "lower",
+        ",.2f",
+        "customers",
+    ),
+    Metric("rogers_innovators", "innovators", "share", None, ".3f", "detail"),
+    Metric("rogers_early_adopters", "early adopters", "share", None, ".3f", "detail"),
+    Metric("rogers_early_majority", "early majority", "share", None, ".3f", "detail"),
+    Metric("rogers_late_majority", "late majority", "share", None, ".3f", "detail"),
+    Metric("rogers_laggards", "laggards", "share", None, ".3f", "detail"),
+    Metric("final_readiness_mean", "final mean readiness", "score", "higher", ".3f", "detail"),
+    Metric("final_resistance_mean", "final mean resistance", "score", "lower", ".3f", "detail"),
+)
+
+
+def metric(name: str) -> Metric:
+    """The declaration of summary metric ``name``; an undeclared name gets a plain one.
+
+    A user-registered rule or a newer changesim may add metrics this module does not know;
+    they are shown with their name as label and three decimals, and no direction.
+    """
+    known = METRICS.get(name)
+    if known is not None:
+        return known
+    return Metric(name, name.replace("_", " "), "", None, ".3f", "detail")
+
+
+def headline_metrics(columns: Iterable[str]) -> list[str]:
+    """The headline metrics among ``columns``: adoption, plus customers when all are present."""
+    present = set(columns)
+    names = [m.name for m in METRICS.values() if m.group == "adoption" and m.name in present]
+    customers = [m.name for m in METRICS.values() if m.group == "customers"]
+    if all(name in present for name in customers):
+        names += customers
+    return names
+
+
+@dataclass(frozen=True)
+class Series:
+    """A weekly column of the organisation's rows, as plotted across replications.
+
+    Attributes
+    ----------
+    column : str
+        Column of the weekly frame.
+    title : str
+        Figure title.
+    axis : str
+        Label of the value axis.
+    """
+
+    column: str
+    title: str
+    axis: str
+
+
+#: Weekly series shown in comparisons, in order; customer series need customers.
+SERIES: tuple[Series, ...] = (
+    Series("adopted_share", "Adoption, organisation", "adopted share"),
+    Series("quality", "Service quality, organisation", "quality (old level = 1)"),
+    Series("satisfaction", "Customer satisfaction", "mean satisfaction of active customers"),
+    Series("first_contact_resolution", "First-contact resolution", "share of contacts"),
+    Series("channel_share_web", "Self-service (web) share of contacts", "share of contacts"),
+    Series("contact_cost", "Contact cost per week", "cost per week"),
+    Series("churned_share", "Churned customers", "share of customers"),
+)

@@ -1,0 +1,275 @@
+"""Comparing routes as one library call: ``compare`` runs them on common random numbers and
+returns a :class:`Comparison` with the runs, the summary, the paired differences and a report.
+
+The command line (``changesim compare``), notebooks and the browser view all call this.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from changesim.analysis.statistics import paired_differences, summary_table
+from changesim.experiments.replications import replication_seeds, run_replications
+from changesim.experiments.store import RunStore, slug
+from changesim.scenario import Scenario, load_scenario
+from changesim.version import __version__
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+#: A route to compare: a scenario file or an already-loaded scenario.
+Source = str | Path | Scenario
+
+
+@dataclass
+class Comparison:
+    """Routes run on the same seeds, with the statistics that compare them.
+
+    Attributes
+    ----------
+    scenarios : dict
+        Route label to scenario, in the order given; the first is the reference.
+    seeds : list of int
+        The common random numbers: every route ran on each of these seeds.
+    base_seed : int
+        The seed the replication seeds were spawned from.
+    runs : pandas.DataFrame
+        One row per (route, replication): route, replication, seed and every summary metric.
+    weekly : pandas.DataFrame
+        The weekly frames of every run with route, replication and seed columns.
+    summary : pandas.DataFrame
+        Per route and headline metric: mean, 95% interval (ci_low, ci_high), n (runs with a
+        value) and runs.
+    differences : pandas.DataFrame
+        Per route other than the reference and per headline metric: mean of the paired
+        difference (route − reference) over seeds, with its 95% interval.
+    sources : list of str
+        Where each route came from (file path or scenario name).
+    version : str
+        changesim version that made the comparison.
+    """
+
+    scenarios: dict[str, Scenario]
+    seeds: list[int]
+    base_seed: int
+    runs: pd.DataFrame
+    weekly: pd.DataFrame
+    summary: pd.DataFrame
+    differences: pd.DataFrame
+    sources: list[str]
+    version: str = field(default=__version__)
+
+    @property
+    def routes(self) -> list[str]:
+        """Route labels in order; the first is the reference of the differences."""
+        return list(self.scenarios)
+
+    @property
+    def reference(self) -> str:
+        """The route the others are compared with."""
+        return self.routes[0]
+
+    @property
+    def currency(self) -> str | None:
+        """Currency of the contact costs (the reference route's), None without customers."""
+        customers = self.scenarios[self.reference].customers
+        return None if customers is None else customers.currency
+
+    def metadata(self, command: str | None = None) -> dict[str, Any]:
+        """What made this comparison: version, sources, seeds and every scenario as validated."""
+        meta: dict[str, Any] = {
+            "changesim version": self.version,
+            "scenario files": ", ".join(self.sources),
+            "replications": len(self.seeds),
+            "base seed": self.base_seed,
+            "seeds": self.seeds,
+        }
+        if command is not None:
+            meta["command"] = command
+        if self.currency is not None:
+            meta["currency"] = self.currency
+        meta["scenarios"] = {k: v.model_dump(mode="json") for k, v in self.scenarios.items()}
+        return meta
+
+    def figures(self) -> dict[str, Figure]:
+        """The comparison's figures (bands across replications), by title."""
+        from changesim.viz.plots import comparison_figures  # matplotlib only when drawing
+
+        return comparison_figures(self.weekly)
+
+    def report(
+        self,
+        path: str | Path | None = None,
+        *,
+        pngs: Mapping[str, bytes] | None = None,
+        command: str | None = None,
+    ) -> str:
+        """The self-contained HTML report; written to ``path`` when one is given.
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            File to write.
+        pngs : mapping, optional
+            Figures already rendered as PNG (title to bytes); drawn afresh if not given.
+        command : str, optional
+            The command that made the comparison, shown under provenance.
+        """
+        from changesim.viz.plots import png_bytes
+        from changesim.viz.report import comparison_report
+
+        if pngs is None:
+            pngs = {title: png_bytes(fig) for title, fig in self.figures().items()}
+        meta = self.metadata(command)
+        shown = {k: _shown(v) for k, v in meta.items() if k != "scenarios"}
+        text = comparison_report(
+            title="Migration routes compared",
+            table=self.summary,
+            differences=self.differences,
+            reference=self.reference,
+            figures=dict(pngs),
+            meta=shown,
+            currency=self.currency,
+        )
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def save(self, out: str | Path, *, command: str | None = None) -> list[Path]:
+        """Write the comparison to folder ``out``.
+
+        weekly.parquet, runs.csv, summary.csv, differences.csv, meta.json, one PNG per
+        figure and report.html.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        from changesim.viz.plots import png_bytes
+
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        written = [out / name for name in ("weekly.parquet", "runs.csv", "summary.csv")]
+        self.weekly.to_parquet(written[0], index=False)
+        self.runs.to_csv(written[1], index=False)
+        self.summary.to_csv(written[2], index=False)
+        written.append(out / "differences.csv")
+        self.differences.to_csv(written[-1], index=False)
+        written.append(out / "meta.json")
+        written[-1].write_text(json.dumps(self.metadata(command), indent=2))
+        pngs = {}
+        for title, fig in self.figures().items():
+            pngs[title] = png_bytes(fig)
+            written.append(out / f"{slug(title)}.png")
+            written[-1].write_bytes(pngs[title])
+        written.append(out / "report.html")
+        self.report(written[-1], pngs=pngs, command=command)
+        return written
+
+
+def _shown(value: Any) -> str:
+    """A metadata value as report text."""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def compare(
+    sources: Sequence[Source] | Mapping[str, Scenario],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    out: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    command: str | None = None,
+) -> Comparison:
+    """Run every route on the same seeds and compare them.
+
+    Parameters
+    ----------
+    sources : sequence or mapping
+        Scenario files or loaded scenarios (labelled by their names, made unique with the
+        file name where two share one), or a mapping from label to scenario. The first route
+        is the reference for the paired differences.
+    replications : int, optional
+        Runs per route; default the first scenario's ``replications``.
+    seed : int, optional
+        Base seed of the replication seeds; default the first scenario's ``seed``.
+    out : str or Path, optional
+        Folder for the results. Finished runs are kept in ``out/runs/`` as they end and
+        reused when the same comparison runs again (an interrupted comparison resumes); at
+        the end the tables, figures, metadata and ``report.html`` are written there.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each run.
+    command : str, optional
+        The command line that asked for this, recorded in the metadata.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    ScenarioError
+        If a scenario file is invalid.
+    ValueError
+        If no route is given or ``replications`` is below 1.
+    """
+    scenarios, labels = _labelled(sources)
+    if not scenarios:
+        raise ValueError("compare needs at least one scenario")
+    first = next(iter(scenarios.values()))
+    count = first.replications if replications is None else replications
+    if count < 1:
+        raise ValueError(f"replications must be at least 1, got {count}")
+    base_seed = first.seed if seed is None else seed
+    seeds = replication_seeds(base_seed, count)
+    store = None if out is None else RunStore(Path(out) / "runs")
+    total = len(scenarios) * count
+    done = 0
+
+    def advance(_label: str, _replication: int) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    runs = run_replications(scenarios, seeds, store=store, progress=advance)
+    reference = runs.routes[0]
+    comparison = Comparison(
+        scenarios=scenarios,
+        seeds=seeds,
+        base_seed=base_seed,
+        runs=runs.summaries,
+        weekly=runs.weekly,
+        summary=summary_table(runs.summaries),
+        differences=paired_differences(runs.summaries, reference),
+        sources=labels,
+    )
+    if out is not None:
+        comparison.save(out, command=command)
+    return comparison
+
+
+def _labelled(
+    sources: Sequence[Source] | Mapping[str, Scenario],
+) -> tuple[dict[str, Scenario], list[str]]:
+    """Route label to scenario, and where each came from."""
+    if isinstance(sources, Mapping):
+        return dict(sources), [str(label) for label in sources]
+    scenarios: dict[str, Scenario] = {}
+    origins = []
+    for source in sources:
+        scenario = source if isinstance(source, Scenario) else load_scenario(source)
+        origin = scenario.name if isinstance(source, Scenario) else str(source)
+        label = scenario.name if scenario.name not in scenarios else f"{scenario.name} ({origin})"
+        scenarios[label] = scenario
+        origins.append(origin)
+    return scenarios, origins

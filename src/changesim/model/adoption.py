@@ -1,0 +1,52 @@
+"""Stage 4: adopters may revert while their unit struggles; in-scope non-adopters adopt."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from changesim.model.rules import AdoptionRule, RuleInputs
+from changesim.model.state import OrgState
+from changesim.scenario.adoption import Adoption
+
+
+def effective_resistance(state: OrgState, employees: np.ndarray) -> np.ndarray:
+    """Resistance as it weighs in adoption: lowered by the unit's work redesign."""
+    return state.resistance[employees] * (1.0 - state.redesign[state.unit[employees]])
+
+
+def revert(state: OrgState, spec: Adoption, rng: np.random.Generator) -> None:
+    """Stage 4a: adopters in units whose quality is below the old level may revert.
+
+    The weekly probability is ``spec.revert`` times the adopter's effective resistance.
+    """
+    rate = spec.revert
+    struggling = state.quality < 1.0
+    if rate == 0 or not struggling.any():
+        return
+    candidates = np.flatnonzero(state.adopted & struggling[state.unit])
+    if len(candidates) == 0:
+        return
+    probability = rate * effective_resistance(state, candidates)
+    reverted = candidates[rng.random(len(candidates)) < probability]
+    state.revert(reverted)
+
+
+def adopt(state: OrgState, rule: AdoptionRule, spec: Adoption, rng: np.random.Generator) -> None:
+    """Stage 4b: in-scope non-adopters adopt with the rule's probability."""
+    candidates = np.flatnonzero(state.in_scope & ~state.adopted)
+    if len(candidates) == 0:
+        return
+    share = state.network.neighbour_mean(state.adopted, state.weight)
+    inputs = RuleInputs(
+        neighbour_share=share[candidates],
+        readiness=state.readiness[candidates],
+        resistance=effective_resistance(state, candidates),
+        threshold=state.threshold[candidates],
+        p=spec.p,
+        q=spec.q,
+        k=spec.k,
+        params=spec.params,
+    )
+    probability = rule(inputs)
+    adopters = candidates[rng.random(len(candidates)) < probability]
+    state.adopt(adopters)

@@ -1,0 +1,103 @@
+"""The multichannel coupling: from the organisation's state to what each channel offers.
+
+A front-office unit's *uniform customer view* (uniform klantbeeld) is complete and fresh when
+the back-office is integrated (cut over), the unit itself works the new way, and the data feeds
+it depends on arrive by the day they are needed:
+
+    V_u = I_bo * a_u * F_u,   F_u = mean over feeds into u of [source cut over] (1 - stale / 7)
+
+with I_bo the cut-over share of the back-office headcount, a_u the unit's adopted share and
+``stale`` the days a feed's delivery comes after the day it is needed.
+A channel's quality is its units' quality plus ``view_quality_gain * V``; its first-contact
+resolution is the base resolution scaled by the units' quality plus ``view_resolution_gain * V``.
+
+Steering toward a target channel uses four distinct instruments: *communication* adds utility
+for the customers whose home channel is another one (it informs those who do not use the
+target yet); *product* adds utility for everyone and first-contact resolution in the target
+(more can be completed there); *benefit* adds utility for everyone (faster, cheaper);
+*restriction* caps a channel's share of the contacts. Experience with channel steering
+multiplies the utilities by (1 + E_cs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from changesim.model.customers import ChannelConditions
+from changesim.model.state import NOT_YET, OrgState
+from changesim.scenario import Scenario
+from changesim.scenario.customers import DEFAULT_FCR, Customers
+
+#: First-contact resolution gained in the target channel per unit of the ``product``
+#: instrument (more products and services can be completed there); illustrative.
+PRODUCT_RESOLUTION_GAIN = 0.05
+
+
+class ChannelCoupling:
+    """Precomputed maps between units and channels for one scenario."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        spec: Customers = scenario.customers
+        units = scenario.organisation.units
+        names = scenario.organisation.names
+        self.spec = spec
+        self.channels = spec.channel_names()
+        self.front = np.array([u.kind == "front_office" for u in units])
+        self.back = ~self.front
+        # serves[c, u] = 1 if unit u serves channel c
+        self.serves = np.array(
+            [[1.0 if u.channel == c else 0.0 for u in units] for c in self.channels]
+        )
+        self.base_resolution = np.array(spec.per_channel("first_contact_resolution", DEFAULT_FCR))
+        self.feeds = [(names.index(f.source), names.index(f.target), f) for f in spec.feeds]
+        steering = spec.steering
+        self.target = None if steering.target is None else self.channels.index(steering.target)
+        strength = 1.0 + scenario.organisation.experience.channel_steering
+        self.utility_for_all = (steering.product + steering.benefit) * strength
+        self.utility_for_newcomers = steering.communication * strength
+        self.resolution_gain = PRODUCT_RESOLUTION_GAIN * steering.product
+
+    def freshness(self, state: OrgState) -> np.ndarray:
+        """F_u per unit: 1 without feeds, else the mean over its feeds of (1 - stale days / 7)
+        for feeds whose source unit has cut over, and 0 for the others."""
+        n_units = len(state.headcount)
+        total = np.zeros(n_units)
+        count = np.zeros(n_units)
+        for source, target, feed in self.feeds:
+            if state.cutover_week[source] != NOT_YET:
+                total[target] += 1.0 - feed.stale_days(state.week) / 7.0
+            count[target] += 1
+        return np.divide(total, count, out=np.ones(n_units), where=count > 0)
+
+    def customer_view(self, state: OrgState) -> np.ndarray:
+        """V_u per unit in [0, 1]; NaN for back-office units."""
+        back_head = state.headcount * self.back
+        cut = (state.cutover_week != NOT_YET) * back_head
+        integrated = cut.sum() / back_head.sum() if back_head.sum() else 0.0
+        view = integrated * state.adopted_share() * self.freshness(state)
+        return np.where(self.front, view, np.nan)
+
+    def conditions(self, state: OrgState, view: np.ndarray) -> ChannelConditions:
+        """Quality, resolution, steering and caps of each channel this week."""
+        weight = self.serves * state.headcount
+        staffed = weight.sum(axis=1)
+        safe = np.where(staffed > 0, staffed, 1.0)
+        unit_quality = np.where(staffed > 0, weight @ state.quality / safe, 1.0)
+        channel_view = np.where(staffed > 0, weight @ np.nan_to_num(view) / safe, 0.0)
+        spec = self.spec
+        quality = unit_quality + spec.view_quality_gain * channel_view
+        resolution = np.clip(
+            self.base_resolution * unit_quality + spec.view_resolution_gain * channel_view, 0, 1
+        )
+        steering = np.zeros(len(self.channels))
+        awareness = np.zeros(len(self.channels))
+        if self.target is not None and state.week >= spec.steering.start:
+            steering[self.target] = self.utility_for_all
+            awareness[self.target] = self.utility_for_newcomers
+            resolution[self.target] = min(1.0, resolution[self.target] + self.resolution_gain)
+        cap = np.ones(len(self.channels))
+        for restriction in spec.steering.restrictions:
+            if state.week >= restriction.start:
+                c = self.channels.index(restriction.channel)
+                cap[c] = min(cap[c], restriction.cap)
+        return ChannelConditions(quality, resolution, steering, awareness, cap)

@@ -1,0 +1,62 @@
+"""Stage 3: readiness follows the neighbours and visible success; change fatigue raises
+resistance."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from changesim.model.state import NOT_YET, OrgState
+from changesim.scenario.adoption import Influence
+from changesim.scenario.organisation import Experience
+from changesim.scenario.quality import Quality
+
+
+def social_influence(state: OrgState, spec: Influence) -> None:
+    """Stage 3a: readiness moves toward the influence-weighted neighbours' readiness."""
+    rate = spec.readiness_influence
+    if rate == 0:
+        return
+    target = state.network.neighbour_mean(state.readiness, state.weight, state.readiness)
+    state.readiness += rate * (target - state.readiness)
+
+
+def demonstration(state: OrgState, experience: Experience, quality: Quality) -> None:
+    """Stage 3b: visible success raises the readiness of units whose change has not opened.
+
+    Success is the share of the headcount whose change has opened that sits in units that
+    have cut over, each weighted by how far its quality has climbed from a fresh adopter's
+    level toward the new level: a pilot that works is a full demonstration, whatever its
+    size. Experience multiplies the effect (1 + m E).
+    """
+    climbed = (state.quality - quality.learning_start) / (
+        quality.new_level - quality.learning_start
+    )
+    proven = np.where(state.cutover_week != NOT_YET, np.clip(climbed, 0.0, 1.0), 0.0)
+    opened = state.headcount[state.opened_week != NOT_YET].sum()
+    success = float((state.headcount * proven).sum() / opened) if opened else 0.0
+    waiting = ~state.in_scope
+    if success == 0 or not waiting.any():
+        return
+    rate = min(
+        1.0,
+        experience.demonstration
+        * (1.0 + experience.experience_multiplier * experience.level)
+        * success,
+    )
+    state.readiness[waiting] += rate * (1.0 - state.readiness[waiting])
+
+
+def change_fatigue(state: OrgState, spec: Influence) -> None:
+    """Stage 3c: several units changing at once raise in-scope non-adopters' resistance.
+
+    Under the organisation approach resistance is a given and does not move.
+    """
+    if not state.resistance_malleable:
+        return
+    changing = (state.opened_week != NOT_YET) & (state.cutover_week == NOT_YET)
+    extra = int(changing.sum()) - 1
+    if extra <= 0:
+        return
+    tired = state.in_scope & ~state.adopted & changing[state.unit]
+    rate = min(1.0, spec.fatigue * extra)
+    state.resistance[tired] += rate * (1.0 - state.resistance[tired])

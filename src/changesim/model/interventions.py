@@ -1,0 +1,200 @@
+"""Interventions of the change approach, each a small vectorised action on the state arrays.
+
+Individual approach: ``communication`` raises readiness, ``training`` lowers resistance.
+Organisation approach: ``cross_unit_ties`` adds ties between units and speeds up learning (a
+learning organisation); ``work_redesign`` redesigns work around resistance, so resistance weighs
+less in adoption and mixing old and new ways costs less. ``champions`` fit both approaches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from changesim.build.network import random_cross_unit_ties
+from changesim.build.selection import choose_employees
+from changesim.model.state import NOT_YET, OrgState
+from changesim.registry import INTERVENTIONS, register_intervention
+from changesim.scenario.interventions import (
+    Intervention,
+)
+
+#: Share of the remaining gap closed per week at intensity 1 (readiness up, resistance down).
+EFFECT_PER_WEEK = 0.1
+#: Influence weight of a champion at intensity 1 (ordinary employees weigh 1).
+CHAMPION_MAX_WEIGHT = 10.0
+
+
+@dataclass
+class ActiveIntervention:
+    """A scenario intervention bound to the employees it reaches.
+
+    With ``timing: absolute`` the intervention runs in weeks ``start`` to ``start + weeks - 1``
+    for everyone it reaches. With ``timing: unit_opening`` each reached unit gets its own run
+    of ``weeks`` weeks, beginning ``start`` weeks after that unit's change opens.
+    """
+
+    spec: Intervention
+    reached: np.ndarray  # bool per employee
+    chosen: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    started: bool = False
+
+    def window(self, state: OrgState) -> tuple[np.ndarray, np.ndarray]:
+        """Bool per employee: (in the intervention's window this week, window begins now)."""
+        spec = self.spec
+        if spec.timing == "absolute":
+            elapsed = np.full(state.size, state.week - spec.start)
+        else:
+            opened = state.opened_week[state.unit]
+            elapsed = np.where(opened != NOT_YET, state.week - opened - spec.start, -1)
+        active = self.reached & (elapsed >= 0) & (elapsed < spec.weeks)
+        return active, active & (elapsed == 0)
+
+    def cost(self, active: np.ndarray, starting: np.ndarray, first: bool) -> float:
+        """Cost this week: per active week, per employee starting, fixed on the first week."""
+        if not active.any():
+            return 0.0
+        spec = self.spec
+        cost = spec.cost_per_week + spec.cost_per_employee * int(starting.sum())
+        return float(cost + (spec.cost_fixed if first else 0.0))
+
+
+#: An action is called as ``action(intervention, active, starting, state, rng)`` with bool
+#: masks of the employees in the intervention's window and of those whose window begins now.
+Action = Callable[[ActiveIntervention, np.ndarray, np.ndarray, OrgState, np.random.Generator], None]
+
+
+def bind_interventions(
+    specs: Sequence[Intervention], unit_names: list[str], state: OrgState
+) -> list[ActiveIntervention]:
+    """Attach each scenario intervention to the employees of the units it reaches."""
+    bound = []
+    for spec in specs:
+        if spec.units is None:
+            reached = np.ones(state.size, dtype=bool)
+        else:
+            indices = [unit_names.index(name) for name in spec.units]
+            reached = np.isin(state.unit, indices)
+        bound.append(ActiveIntervention(spec, reached))
+    return bound
+
+
+def apply_interventions(
+    interventions: list[ActiveIntervention], state: OrgState, rng: np.random.Generator
+) -> float:
+    """Let every intervention act on the employees in its window; return this week's cost.
+
+    Influence weights, work redesign and learning speed-up are derived afresh each week from
+    the interventions active now, so they end when the interventions end.
+    """
+    previous_weight = state.weight
+    state.weight = np.ones(state.size)
+    state.redesign[:] = 0.0
+    state.learning_boost[:] = 0.0
+    cost = 0.0
+    for intervention in interventions:
+        active, starting = intervention.window(state)
+        if active.any():
+            first = not intervention.started
+            intervention.started = True
+            INTERVENTIONS.get(intervention.spec.kind)(intervention, active, starting, state, rng)
+            cost += intervention.cost(active, starting, first)
+    if np.array_equal(state.weight, previous_weight):
+        state.weight = previous_weight  # unchanged: keep the array, and the network's cache
+    return cost
+
+
+def _units_of(mask: np.ndarray, state: OrgState) -> np.ndarray:
+    """Bool per unit: does ``mask`` hold for any of its employees."""
+    return state.per_unit(mask) > 0
+
+
+@register_intervention("communication")
+def communication(
+    intervention: ActiveIntervention,
+    active: np.ndarray,
+    starting: np.ndarray,
+    state: OrgState,
+    rng: np.random.Generator,
+) -> None:
+    """Readiness of everyone in the window moves toward 1: r += c I (1 - r)."""
+    rate = EFFECT_PER_WEEK * intervention.spec.intensity
+    state.readiness[active] += rate * (1.0 - state.readiness[active])
+
+
+@register_intervention("training")
+def training(
+    intervention: ActiveIntervention,
+    active: np.ndarray,
+    starting: np.ndarray,
+    state: OrgState,
+    rng: np.random.Generator,
+) -> None:
+    """Resistance of employees in the window whose change has opened falls: s -= c I s."""
+    rate = EFFECT_PER_WEEK * intervention.spec.intensity
+    state.resistance[active & state.in_scope] *= 1.0 - rate
+
+
+@register_intervention("champions")
+def champions(
+    intervention: ActiveIntervention,
+    active: np.ndarray,
+    starting: np.ndarray,
+    state: OrgState,
+    rng: np.random.Generator,
+) -> None:
+    """When the window begins, choose champions; while it lasts they weigh more.
+
+    Champions are convinced: readiness at least 0.9 and they adopt as soon as their unit's
+    change opens. Under the individual approach their resistance is also cut to at most 0.1;
+    under the organisation approach resistance is a given and stays as it is.
+    """
+    spec = intervention.spec
+    pool = np.flatnonzero(starting)
+    if len(pool):
+        chosen = choose_employees(
+            spec.choose, pool, round(spec.share * len(pool)), state.network, state.manager, rng
+        )
+        intervention.chosen = np.union1d(intervention.chosen, chosen)
+        state.champion[chosen] = True
+        state.seed_adopter[chosen] = True
+        state.readiness[chosen] = np.maximum(state.readiness[chosen], 0.9)
+        if state.resistance_malleable:
+            state.resistance[chosen] = np.minimum(state.resistance[chosen], 0.1)
+        opened = state.in_scope[chosen] & ~state.adopted[chosen]
+        state.adopt(chosen[opened])
+    current = intervention.chosen[active[intervention.chosen]]
+    weight = 1.0 + (CHAMPION_MAX_WEIGHT - 1.0) * spec.intensity
+    state.weight[current] = np.maximum(state.weight[current], weight)
+
+
+@register_intervention("cross_unit_ties")
+def cross_unit_ties(
+    intervention: ActiveIntervention,
+    active: np.ndarray,
+    starting: np.ndarray,
+    state: OrgState,
+    rng: np.random.Generator,
+) -> None:
+    """When the window begins, add ties between units; while it lasts, units learn faster."""
+    pool = np.flatnonzero(starting)
+    if len(pool):
+        count = round(intervention.spec.ties_per_employee * len(pool))
+        sources, targets = random_cross_unit_ties(state.unit, count, rng, among=pool)
+        state.network = state.network.with_ties(sources, targets)
+    state.learning_boost[_units_of(active, state)] += intervention.spec.intensity
+
+
+@register_intervention("work_redesign")
+def work_redesign(
+    intervention: ActiveIntervention,
+    active: np.ndarray,
+    starting: np.ndarray,
+    state: OrgState,
+    rng: np.random.Generator,
+) -> None:
+    """While the window lasts, work in the units is redesigned with the given intensity."""
+    units = _units_of(active, state)
+    state.redesign[units] = np.maximum(state.redesign[units], intervention.spec.intensity)

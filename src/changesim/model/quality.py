@@ -1,0 +1,33 @@
+"""Stage 5: each unit's service quality follows its adoption (the J-curve); units cut over."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from changesim.model.state import NOT_YET, OrgState
+from changesim.scenario.quality import Quality
+
+
+def update_quality(state: OrgState, spec: Quality) -> None:
+    """Adopters learn; unit quality = old work, adopters' learning work, minus the mixing loss.
+
+    Q = (1 - a) + a (Q0 + (Q1 - Q0) L) - d (1 - rho) 4 a (1 - a), with a the adopted share,
+    L the adopters' mean proficiency and rho the unit's work redesign. Each week after the
+    week of adoption, proficiency closes the share 1 - exp(-1 / tau) of its gap to 1, where
+    tau is the learning time divided by (1 + the unit's learning boost). A unit cuts over the
+    first week its adopted share reaches ``spec.cutover_share``.
+    """
+    share = state.adopted_share()
+    learners = np.flatnonzero(state.adopted & (state.adoption_week < state.week))
+    remaining = np.exp(-(1.0 + state.learning_boost) / spec.learning_weeks)  # per unit
+    state.proficiency[learners] = (
+        1.0 - (1.0 - state.proficiency[learners]) * remaining[state.unit[learners]]
+    )
+    count = state.adopted_count
+    total = state.per_unit(state.proficiency)  # non-adopters have proficiency 0
+    learned = np.divide(total, count, out=np.zeros(len(share)), where=count > 0)
+    adopter_quality = spec.learning_start + (spec.new_level - spec.learning_start) * learned
+    mixing = spec.mixing_penalty * (1.0 - state.redesign) * 4.0 * share * (1.0 - share)
+    state.quality = (1.0 - share) + share * adopter_quality - mixing
+    cut = (state.cutover_week == NOT_YET) & (share >= spec.cutover_share)
+    state.cutover_week[cut] = state.week

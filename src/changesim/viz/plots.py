@@ -1,0 +1,143 @@
+"""Figures of results. Plotting reads result frames; it never runs a simulation."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no screen needed
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from changesim.analysis.metrics import SERIES
+from changesim.analysis.statistics import curve_bands
+from changesim.model.collector import ORGANISATION
+
+
+def _unit_lines(weekly: pd.DataFrame, column: str, title: str, ylabel: str) -> Figure:
+    fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
+    for unit, rows in weekly.groupby("unit", sort=False, observed=True):
+        style = {"color": "black", "linewidth": 2.5} if unit == ORGANISATION else {}
+        label = "organisation" if unit == ORGANISATION else str(unit)
+        ax.plot(rows["week"], rows[column], label=label, **style)
+    ax.set(title=title, xlabel="week", ylabel=ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def adoption_by_unit(weekly: pd.DataFrame, title: str = "Adoption") -> Figure:
+    """Adopted share per unit and for the organisation, one run."""
+    fig = _unit_lines(weekly, "adopted_share", title, "adopted share")
+    fig.axes[0].set_ylim(0, 1.02)
+    return fig
+
+
+def quality_by_unit(weekly: pd.DataFrame, title: str = "Service quality") -> Figure:
+    """Service quality per unit (old level = 1), one run: the J-curve."""
+    fig = _unit_lines(weekly, "quality", title, "quality (old level = 1)")
+    fig.axes[0].axhline(1.0, color="grey", linestyle=":", linewidth=1)
+    return fig
+
+
+def route_bands(bands: pd.DataFrame, title: str, ylabel: str) -> Figure:
+    """Mean curve per route with its band across replications (from ``curve_bands``)."""
+    fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
+    for route, rows in bands.groupby("route", sort=False):
+        (line,) = ax.plot(rows["week"], rows["mean"], label=str(route))
+        ax.fill_between(
+            rows["week"], rows["low"], rows["high"], color=line.get_color(), alpha=0.2, linewidth=0
+        )
+    ax.set(title=title, xlabel="week", ylabel=ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def units_per_route(weekly: pd.DataFrame, column: str = "adopted_share") -> Figure:
+    """Small multiples: mean ``column`` per unit across replications, one panel per route."""
+    routes = list(dict.fromkeys(weekly["route"]))
+    cols = min(3, len(routes))
+    rows_n = (len(routes) + cols - 1) // cols
+    fig, axes = plt.subplots(
+        rows_n,
+        cols,
+        figsize=(4.2 * cols, 3.2 * rows_n),
+        sharey=True,
+        squeeze=False,
+        constrained_layout=True,
+    )
+    units = weekly[weekly["unit"] != ORGANISATION]
+    means = units.groupby(["route", "unit", "week"], sort=False, observed=True)[column].mean()
+    for ax, route in zip(axes.flat, routes, strict=False):
+        for unit, series in means.loc[route].groupby(level="unit", sort=False, observed=True):
+            ax.plot(series.index.get_level_values("week"), series.to_numpy(), label=str(unit))
+        ax.set(title=route, xlabel="week")
+        ax.grid(alpha=0.3)
+    axes.flat[0].set_ylabel(column.replace("_", " "))
+    axes.flat[0].legend(fontsize="x-small")
+    for ax in list(axes.flat)[len(routes) :]:
+        ax.set_visible(False)
+    return fig
+
+
+def channel_shares(weekly: pd.DataFrame, title: str = "Channel shares") -> Figure:
+    """Share of contacts per channel, one run."""
+    org = weekly[weekly["unit"] == ORGANISATION]
+    fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
+    for column in [c for c in org.columns if c.startswith("channel_share_")]:
+        ax.plot(org["week"], org[column], label=column.removeprefix("channel_share_"))
+    ax.set(title=title, xlabel="week", ylabel="share of contacts", ylim=(0, 1))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def customer_outcomes(weekly: pd.DataFrame, title: str = "Customers") -> Figure:
+    """Satisfaction and first-contact resolution of the organisation's customers, one run."""
+    org = weekly[weekly["unit"] == ORGANISATION]
+    fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
+    ax.plot(org["week"], org["satisfaction"], label="satisfaction", color="black")
+    ax.plot(org["week"], org["first_contact_resolution"], label="first-contact resolution")
+    ax.set(title=title, xlabel="week", ylabel="share / score", ylim=(0, 1))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def run_figures(weekly: pd.DataFrame, name: str) -> dict[str, Figure]:
+    """The figures of one run, by file stem."""
+    figures = {
+        "adoption": adoption_by_unit(weekly, f"Adoption: {name}"),
+        "quality": quality_by_unit(weekly, f"Service quality: {name}"),
+    }
+    if "satisfaction" in weekly.columns:
+        figures["channels"] = channel_shares(weekly, f"Channel shares: {name}")
+        figures["customers"] = customer_outcomes(weekly, f"Customers: {name}")
+    return figures
+
+
+def comparison_figures(weekly: pd.DataFrame) -> dict[str, Figure]:
+    """The figures of a route comparison (bands across replications), by title.
+
+    One figure per declared weekly series present in ``weekly`` (see
+    :data:`changesim.analysis.metrics.SERIES`), then adoption per unit.
+    """
+    figures = {
+        series.title: route_bands(curve_bands(weekly, series.column), series.title, series.axis)
+        for series in SERIES
+        if series.column in weekly.columns
+    }
+    figures["Adoption per unit"] = units_per_route(weekly)
+    return figures
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes; closes the figure."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    return buffer.getvalue()
