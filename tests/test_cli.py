@@ -14,9 +14,8 @@ import changesim
 import changesim.experiments.replications
 from changesim.cli import app
 from changesim.experiments.replications import replication_seeds
+from tests.builders import ROOT, SCENARIOS
 
-ROOT = Path(__file__).parents[1]
-SCENARIOS = ROOT / "scenarios"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ROUTES = ("back_office_first.yaml", "front_office_first.yaml")
 ROUTE_NAMES = ("Back-office first", "Front-office first")

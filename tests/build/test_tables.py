@@ -1,4 +1,6 @@
-"""Population tables: marked initial adopters, headcounts, and what the table decides."""
+"""The population table: initial-adopter marks, headcounts, errors naming the row."""
+
+from __future__ import annotations
 
 import numpy as np
 import pytest
@@ -57,13 +59,3 @@ def test_a_headcount_that_disagrees_with_the_table_is_reported(tmp_path):
 def test_headcounts_come_from_the_table(tmp_path):
     model = ChangeModel(scenario(tmp_path, ["no"] * 7), rng=0, agents=False)
     np.testing.assert_array_equal(model.state.headcount, [4, 3])
-
-
-def test_stored_runs_are_keyed_on_the_table_contents(tmp_path):
-    """compare reuses a stored run only if the data files it read are unchanged."""
-    from changesim.experiments.store import scenario_key
-
-    first = scenario_key(scenario(tmp_path, ["no"] * 4))
-    assert scenario_key(scenario(tmp_path, ["no"] * 4)) == first
-    changed = scenario(tmp_path, ["no", "no", "yes", "no"])  # same path, new contents
-    assert scenario_key(changed) != first

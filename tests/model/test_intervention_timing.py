@@ -11,11 +11,6 @@ GAP = 5
 WEEKS = 3
 
 
-@changesim.register_rule("never_adopt")
-def _never(inputs: changesim.RuleInputs) -> np.ndarray:
-    return np.zeros(len(inputs.readiness))
-
-
 def scenario(timing: str, *, trained: bool = True) -> changesim.Scenario:
     training = {
         "kind": "training",
@@ -36,7 +31,7 @@ def scenario(timing: str, *, trained: bool = True) -> changesim.Scenario:
                 ]
             },
             "network": {"kind": "ring", "degree": 4},
-            "adoption": {"rule": "never_adopt", "revert": 0},
+            "adoption": {"rule": "bass", "p": 0, "q": 0, "revert": 0},  # nobody adopts
             "influence": {"readiness_influence": 0, "fatigue": 0},
             "route": {"kind": "back_office_first", "gap_weeks": GAP},
             "interventions": [training] if trained else [],

@@ -19,17 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import changesim
 from changesim.cli import app
+from tests.builders import EXAMPLE_FILE, EXAMPLE_UNITS, SHIPPED, read_yaml
 
-SCENARIOS = Path(__file__).parents[1] / "scenarios"
-EXAMPLE = SCENARIOS / "example_org.yaml"
-UNITS = "case_handling, web_team, contact_centre, service_desks"
+UNITS = ", ".join(EXAMPLE_UNITS)
 
 #: A ``str.format`` / pydantic placeholder left unfilled in a message, e.g. ``{rule!r}``.
 PLACEHOLDER = re.compile(r"\{[A-Za-z_]\w*(![rsa])?(:[^{}]*)?\}")
@@ -280,7 +278,9 @@ CASES: dict[str, Case] = {
 def write_case(case: Case, directory: Path) -> list[str]:
     """Write the case's files into ``directory``; return the command line arguments."""
     for name, text in case.files.items():
-        (directory / name).write_text(text.replace("{example}", str(EXAMPLE)), encoding="utf-8")
+        (directory / name).write_text(
+            text.replace("{example}", str(EXAMPLE_FILE)), encoding="utf-8"
+        )
     args = [case.command, str(directory / case.target)]
     if case.command == "run":
         args += ["--out", str(directory / "out")]
@@ -355,7 +355,7 @@ def test_several_files_report_all_problems(tmp_path: Path) -> None:
     assert lines[1].startswith(f"error: {second}: route.pilot")
 
 
-@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
 def test_shipped_scenarios_validate(path: Path) -> None:
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
@@ -364,7 +364,7 @@ def test_shipped_scenarios_validate(path: Path) -> None:
 
 
 def test_all_shipped_scenarios_validate_together() -> None:
-    files = sorted(SCENARIOS.glob("*.yaml"))
+    files = SHIPPED
     assert len(files) >= 6
     result = CliRunner().invoke(app, ["validate", *map(str, files)])
     assert result.exit_code == 0, result.output
@@ -373,7 +373,7 @@ def test_all_shipped_scenarios_validate_together() -> None:
 
 # --------------------------------------------------------------------------- property test
 
-BASE = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+BASE = read_yaml(EXAMPLE_FILE)
 assert isinstance(BASE, dict)
 assert "extends" not in BASE
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import changesim
+from changesim.validation import limits
 
 # --------------------------------------------------------------------------- Bass
 
@@ -19,30 +20,7 @@ SEEDS = range(8)
 
 def bass_scenario(n: int = N, p: float = P, q: float = Q, weeks: int = WEEKS):
     """One homogeneous in-scope unit on the complete network: the mean-field Bass model."""
-    return changesim.load_scenario(
-        {
-            "name": "bass limit",
-            "weeks": weeks,
-            "organisation": {"units": [{"name": "bo", "kind": "back_office", "headcount": n}]},
-            "network": {"kind": "complete"},
-            "adoption": {"rule": "bass", "p": p, "q": q, "revert": 0},
-            "influence": {"readiness_influence": 0},
-            "route": {"kind": "combined"},
-        }
-    )
-
-
-def bass_recursion(p: float, q: float, n: int, weeks: int) -> np.ndarray:
-    """Mean-field discrete Bass curve F[0..weeks] for n employees.
-
-    A non-adopter sees the share of adopters among the n - 1 others, F n / (n - 1), so
-    F[t+1] = F[t] + (1 - F[t]) (1 - (1 - p)(1 - q F[t] n / (n - 1))).
-    """
-    f = np.zeros(weeks + 1)
-    for t in range(weeks):
-        share = f[t] * n / (n - 1)
-        f[t + 1] = f[t] + (1.0 - f[t]) * (1.0 - (1.0 - p) * (1.0 - q * share))
-    return f
+    return changesim.load_scenario(limits.bass_scenario(n, p, q, weeks))
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +57,7 @@ def bass_tolerance(curves: np.ndarray) -> np.ndarray:
 
 
 def test_bass_matches_mean_field_recursion(bass_curves):
-    expected = bass_recursion(P, Q, N, WEEKS)
+    expected = limits.bass_recursion(P, Q, N, WEEKS)
     mean = bass_curves.mean(axis=0)
     tolerance = bass_tolerance(bass_curves)
     deviation = np.abs(mean - expected)
@@ -96,7 +74,7 @@ def test_bass_matches_mean_field_recursion(bass_curves):
 @pytest.mark.parametrize(("p", "q"), [(P, 0.2), (P, 0.4), (0.02, Q), (0.005, Q)])
 def test_bass_comparison_can_fail(bass_curves, p, q):
     """A recursion with wrong p or q lies far outside the tolerance, so the test has power."""
-    wrong = bass_recursion(p, q, N, WEEKS)
+    wrong = limits.bass_recursion(p, q, N, WEEKS)
     mean = bass_curves.mean(axis=0)
     tolerance = bass_tolerance(bass_curves)
     assert np.max(np.abs(mean - wrong) - 3 * tolerance) > 0
@@ -124,17 +102,7 @@ def test_bass_curves_are_monotone_without_reversion(bass_curves):
 def riot_scenario(path, thresholds: np.ndarray, weeks: int = 120):
     """Granovetter's riot: one unit of len(thresholds) employees on the complete network."""
     pd.DataFrame({"unit": "crowd", "threshold": thresholds}).to_csv(path, index=False)
-    return changesim.load_scenario(
-        {
-            "name": "riot",
-            "weeks": weeks,
-            "organisation": {"units": [{"name": "crowd", "kind": "back_office"}]},
-            "population": {"table": str(path)},
-            "network": {"kind": "complete"},
-            "adoption": {"rule": "threshold", "revert": 0},
-            "route": {"kind": "combined"},
-        }
-    )
+    return changesim.load_scenario(limits.riot_scenario(str(path), weeks))
 
 
 def riot_adopted(weekly) -> np.ndarray:
@@ -148,24 +116,23 @@ def test_granovetter_uniform_thresholds_cascade_to_everyone(tmp_path):
     The employee with threshold k/99 adopts the week after k others have, so exactly one
     employee joins each week: k adopters at the end of week k, for k = 0..100.
     """
-    thresholds = np.arange(100) / 99
+    thresholds = limits.riot_thresholds(100)
+    np.testing.assert_allclose(thresholds[[0, 1, 99]], [0, 1 / 99, 1])
     result = changesim.simulate(riot_scenario(tmp_path / "crowd.csv", thresholds), seed=3)
     adopted = riot_adopted(result.weekly)
     assert adopted[-1] == 100
-    weeks = np.arange(len(adopted))
-    np.testing.assert_array_equal(adopted, np.minimum(weeks, 100))
+    np.testing.assert_array_equal(adopted, limits.riot_curve(100, len(adopted) - 1))
     assert result.weekly["headcount"].iloc[0] == 100
 
 
 def test_granovetter_one_changed_threshold_stops_the_riot(tmp_path):
     """Raise the threshold of the second employee from 1/99 to 2/99: only the instigator riots."""
-    thresholds = np.arange(100) / 99
-    thresholds[1] = 2 / 99
+    thresholds = limits.riot_thresholds(100, stopped=True)
+    assert thresholds[1] == 2 / 99
     result = changesim.simulate(riot_scenario(tmp_path / "crowd.csv", thresholds), seed=3)
     adopted = riot_adopted(result.weekly)
     assert adopted[-1] == 1
-    assert adopted[0] == 0
-    assert np.all(adopted[1:] == 1)
+    np.testing.assert_array_equal(adopted, limits.riot_curve(100, len(adopted) - 1, stopped=True))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -177,3 +144,31 @@ def test_granovetter_outcome_does_not_depend_on_seed(tmp_path, seed):
     stopped = changesim.simulate(riot_scenario(tmp_path / "b.csv", thresholds), seed=seed)
     assert riot_adopted(full.weekly)[-1] == 100
     assert riot_adopted(stopped.weekly)[-1] == 1
+
+
+# --------------------------------------------------------------------------- the curves
+
+
+def test_continuous_bass_curve_has_its_textbook_shape():
+    """F(0) = 0, F -> 1, and the inflection at t* = ln(q/p) / (p + q) with F(t*) = (q - p)/(2q)."""
+    p, q = 0.01, 0.3
+    t = np.linspace(0, 200, 200_001)
+    f = limits.bass_curve(p, q, t)
+    assert f[0] == 0
+    assert f[-1] > 1 - 1e-12
+    assert np.all(np.diff(f) >= 0)
+    peak = t[np.argmax(np.gradient(f, t))]
+    inflection = np.log(q / p) / (p + q)
+    assert abs(peak - inflection) < 0.01
+    assert limits.bass_curve(p, q, inflection) == pytest.approx((q - p) / (2 * q), rel=1e-12)
+
+
+def test_discrete_recursion_approaches_the_continuous_curve_for_small_rates():
+    """With p, q small per step, the weekly recursion is an Euler step of dF/dt = (p + qF)(1 - F):
+    the two curves agree to O(p + q) (here within 0.01), while at p, q ten times larger they do
+    not (the discrete model is not a sampled continuous one)."""
+    n = 10**9
+    slow = limits.bass_recursion(0.001, 0.03, n, 600)
+    assert np.max(np.abs(slow - limits.bass_curve(0.001, 0.03, np.arange(601)))) < 0.01
+    fast = limits.bass_recursion(0.01, 0.3, n, 60)
+    assert np.max(np.abs(fast - limits.bass_curve(0.01, 0.3, np.arange(61)))) > 0.01
