@@ -5,7 +5,7 @@ ROUTES := scenarios/back_office_first.yaml scenarios/front_office_first.yaml \
           scenarios/combined.yaml scenarios/pilot_then_waves.yaml \
           scenarios/organisation_oriented.yaml
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format mutate clean
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/changesim compare $(ROUTES) --replications 20 --out results/compare
@@ -16,6 +16,11 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Mutation testing of the building blocks (not part of CI; an hour or more on 2 cores).
+# One module: make mutate MODULES=build/selection.py
+mutate: $(VENV)/.installed
+	$(VENV)/bin/python tools/mutate.py $(MODULES)
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
@@ -29,4 +34,4 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 clean:
-	rm -rf $(VENV) results .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) results mutation .pytest_cache .ruff_cache .hypothesis
