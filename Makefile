@@ -5,17 +5,21 @@ ROUTES := scenarios/back_office_first.yaml scenarios/front_office_first.yaml \
           scenarios/combined.yaml scenarios/pilot_then_waves.yaml \
           scenarios/organisation_oriented.yaml
 
-.PHONY: demo test lint format mutate clean
+.PHONY: demo test lint typecheck format mutate clean
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/changesim compare $(ROUTES) --replications 20 --out results/compare
 
-test: $(VENV)/.installed
+# The test command (CI runs exactly this): lint, type check, then the whole test suite.
+test: lint typecheck
 	$(VENV)/bin/python -m pytest
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
 
 # Mutation testing of the building blocks (not part of CI; an hour or more on 2 cores).
 # One module: make mutate MODULES=build/selection.py

@@ -118,7 +118,7 @@ def test_run_writes_data_plots_and_provenance(tmp_path: Path, monkeypatch) -> No
     text = result.stdout
     assert "Combined (big bang) (seed 3)" in text
     assert "Summary" in text
-    assert "weeks_to_50" in text
+    assert "weeks to 50%" in text  # the declared label, not the column name
     assert "case_handling" in text
     assert "wrote 9 files" in text
 

@@ -1,17 +1,26 @@
 """The ``changesim`` command line: validate, schema, run, compare.
 
-Heavy libraries (Mesa, pandas, matplotlib) are imported inside the commands that need them, so
-``changesim --help`` and ``changesim validate`` answer quickly.
+A thin caller of the library: it parses arguments, calls :func:`changesim.load_scenario`,
+:func:`changesim.simulate` or :func:`changesim.compare`, and prints. Heavy libraries (Mesa,
+pandas, matplotlib) are imported inside the commands that need them, so ``changesim --help``
+and ``changesim validate`` answer quickly.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from changesim.experiments import RunResult
+    from changesim.scenario import Problem, Scenario
 
 app = typer.Typer(
     help="Simulate organisational change toward multichannel management and compare routes.",
@@ -20,6 +29,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+#: Exit status for invalid input (a scenario or data file with problems).
 EXIT_INVALID = 2
 
 Files = Annotated[list[Path], typer.Argument(help="Scenario YAML files.", show_default=False)]
@@ -27,18 +37,19 @@ OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder for results.")
 Seed = Annotated[int | None, typer.Option(min=0, help="Seed; default: the scenario's seed.")]
 
 
-def _fail(problems: list) -> None:
+def _fail(problems: Iterable[Problem]) -> NoReturn:
     for problem in problems:
         typer.echo(f"error: {problem}", err=True)
     raise typer.Exit(EXIT_INVALID)
 
 
-def _load_all(files: list[Path], *, data_files: bool = False):
+def _load_all(files: list[Path], *, data_files: bool = False) -> dict[Path, Scenario]:
     """Load every file, collecting all problems; with ``data_files`` also read their tables."""
     from changesim.build.tables import check_data_files
     from changesim.scenario import ScenarioError, load_scenario
 
-    scenarios, problems = {}, []
+    scenarios: dict[Path, Scenario] = {}
+    problems: list[Problem] = []
     for file in files:
         try:
             scenarios[file] = load_scenario(file)
@@ -51,7 +62,7 @@ def _load_all(files: list[Path], *, data_files: bool = False):
     return scenarios
 
 
-def _guard(action):
+def _guard[R](action: Callable[[], R]) -> R:
     """Run ``action``, turning scenario and file-system errors into messages, not tracebacks."""
     from changesim.scenario import ScenarioError
 
@@ -91,50 +102,13 @@ def run(
     seed: Seed = None,
 ) -> None:
     """Run one scenario: data (Parquet, CSV), plots (PNG) and a summary table."""
+    from changesim.experiments import simulate
+
     scenario = _load_all([file])[file]
-
-    def action():
-        from changesim.experiments import simulate
-        from changesim.viz import plots
-
-        result = simulate(scenario, seed=seed)
-        written = result.save(out)
-        for name, fig in plots.run_figures(result.weekly, scenario.name).items():
-            (out / f"{name}.png").write_bytes(plots.png_bytes(fig))
-            written.append(out / f"{name}.png")
-        _print_run_summary(scenario.name, result)
-        typer.echo(f"wrote {len(written)} files to {out}/")
-
-    _guard(action)
-
-
-def _print_run_summary(name: str, result) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"{name} (seed {result.seed})")
-    table.add_column("unit")
-    table.add_column("opened week", justify="right")
-    table.add_column("cut-over week", justify="right")
-    table.add_column("final adopted", justify="right")
-    for row in result.units.itertuples():
-        table.add_row(
-            row.unit,
-            _week(row.opened_week),
-            _week(row.cutover_week),
-            f"{row.final_adopted_share:.1%}",
-        )
-    Console().print(table)
-    metrics = Table(title="Summary")
-    metrics.add_column("metric")
-    metrics.add_column("value", justify="right")
-    for key, value in result.summary.items():
-        metrics.add_row(key, "never" if value != value else f"{value:,.3f}".rstrip("0").rstrip("."))
-    Console().print(metrics)
-
-
-def _week(value) -> str:
-    return "–" if value is None or value != value else str(int(value))
+    result = _guard(lambda: simulate(scenario, seed=seed))
+    written = _guard(lambda: result.save(out))
+    _print_run(result)
+    typer.echo(f"wrote {len(written)} files to {out}/")
 
 
 @app.command()
@@ -157,31 +131,67 @@ def compare(
     used unless --replications and --seed are given. Finished runs are kept in OUT/runs/;
     rerunning after an interruption resumes.
     """
-    loaded = _load_all(files)
-    _guard(lambda: _compare(loaded, out, replications, seed))
-
-
-def _compare(loaded: dict, out: Path, replications: int | None, seed: int | None) -> None:
     from rich.console import Console
     from rich.progress import Progress
 
     from changesim.experiments import compare as compare_routes
 
+    _load_all(files)  # every problem of every file first, before any run starts
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("running", total=None)
-        comparison = compare_routes(
-            list(loaded),
-            replications=replications,
-            seed=seed,
-            out=out,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-            command=" ".join(sys.argv),
+        comparison = _guard(
+            lambda: compare_routes(
+                files,
+                replications=replications,
+                seed=seed,
+                out=out,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                command=" ".join(sys.argv),
+            )
         )
     _print_comparison(comparison.summary, len(comparison.seeds), comparison.currency)
     typer.echo(f"report: {out / 'report.html'}")
 
 
-def _print_comparison(table, count: int, currency: str | None = None) -> None:
+# --------------------------------------------------------------------------- printing
+
+
+def _print_run(result: RunResult) -> None:
+    """The units' opening, cut-over and final adoption, then the summary metrics."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from changesim.analysis.metrics import metric
+
+    table = Table(title=f"{result.scenario.name} (seed {result.seed})")
+    for column in ("unit", "opened week", "cut-over week", "final adopted"):
+        table.add_column(column, justify="left" if column == "unit" else "right")
+    for row in result.units.itertuples():
+        table.add_row(
+            str(row.unit),
+            _week(row.opened_week),
+            _week(row.cutover_week),
+            f"{float(row.final_adopted_share):.1%}",  # type: ignore[arg-type]
+        )
+    Console().print(table)
+    currency = None if result.scenario.customers is None else result.scenario.customers.currency
+    metrics = Table(title="Summary")
+    metrics.add_column("metric")
+    metrics.add_column("value", justify="right")
+    for name, value in result.summary.items():
+        declared = metric(name)
+        metrics.add_row(declared.title(currency), declared.format(value))
+    Console().print(metrics)
+
+
+def _week(value: object) -> str:
+    """A week number, or '–' for none."""
+    if value is None or value != value:  # None or NaN: never happened
+        return "–"
+    return str(int(value))  # type: ignore[call-overload]
+
+
+def _print_comparison(table: pd.DataFrame, count: int, currency: str | None) -> None:
     """Metrics as rows, routes as columns: mean ± half-width of the 95% interval."""
     from rich.console import Console
     from rich.table import Table
@@ -195,11 +205,12 @@ def _print_comparison(table, count: int, currency: str | None = None) -> None:
         out.add_column(str(route), justify="right")
     for name, rows in table.groupby("metric", sort=False):
         by_route = rows.set_index("route")
-        out.add_row(metric(name).title(currency), *(_cell(by_route.loc[r], name) for r in routes))
+        cells = [_cell(by_route.loc[route], str(name)) for route in routes]
+        out.add_row(metric(str(name)).title(currency), *cells)
     Console().print(out)
 
 
-def _cell(row, name: str) -> str:
+def _cell(row: pd.Series, name: str) -> str:
     """Mean ± half-width of the 95% interval; '(n/runs)' when some runs never got there."""
     from changesim.analysis.metrics import metric
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from changesim.build.network import NetworkBuilder
@@ -47,12 +47,17 @@ class Registry[T]:
             module, self._builtins = self._builtins, None
             importlib.import_module(module)
 
-    def register(self, name: str) -> Callable[[T], T]:
-        """Decorator registering an implementation under ``name``."""
+    def register[F: Callable[..., Any]](self, name: str) -> Callable[[F], F]:
+        """Decorator registering an implementation under ``name``.
+
+        The implementation may narrow the section type of its first parameter to its own
+        variant (``spec: RingNetwork`` for a ``NetworkBuilder`` taking any ``Network``): the
+        model calls it only for a section of its kind.
+        """
         self._load_builtins()  # so that a built-in never replaces the user's variant later
 
-        def decorate(item: T) -> T:
-            self._items[name] = item
+        def decorate(item: F) -> F:
+            self._items[name] = cast(T, item)
             return item
 
         return decorate

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,6 +25,9 @@ from changesim.scenario.network import (
     RingNetwork,
     SmallWorldNetwork,
 )
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass
@@ -76,7 +79,7 @@ class OrgNetwork:
 
         Callers replace the weight array when weights change rather than editing it in place.
         """
-        if self._weights is not weights:
+        if self._weights is not weights or self._weighted_degree is None:
             self._weights = weights
             self._weighted_degree = self.adjacency @ weights
         return self._weighted_degree
@@ -93,7 +96,7 @@ class OrgNetwork:
             ),
         )
 
-    def to_networkx(self):
+    def to_networkx(self) -> nx.Graph:
         """The network as a ``networkx.Graph`` (for centrality measures and views)."""
         import networkx as nx
 
@@ -114,7 +117,7 @@ def adjacency_from_edges(sources: np.ndarray, targets: np.ndarray, size: int) ->
 
 
 #: A generator: ``build(spec, employees, rng)`` with the scenario's ``network`` section.
-NetworkBuilder = Callable[[Any, Employees, np.random.Generator], OrgNetwork]
+NetworkBuilder = Callable[[Network, Employees, np.random.Generator], OrgNetwork]
 
 
 def build_network(spec: Network, employees: Employees, rng: np.random.Generator) -> OrgNetwork:

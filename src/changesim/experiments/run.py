@@ -15,6 +15,8 @@ from changesim.scenario import Scenario
 from changesim.version import __version__
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from changesim.model.change_model import ChangeModel
 
 
@@ -54,8 +56,22 @@ class RunResult:
             "scenario": self.scenario.model_dump(mode="json"),
         }
 
-    def save(self, directory: str | Path) -> list[Path]:
-        """Write weekly.parquet, weekly.csv, units.csv, summary.json and run.json."""
+    def figures(self) -> dict[str, Figure]:
+        """The run's figures by file stem: adoption and quality per unit, and with customers
+        channel shares and customer outcomes."""
+        from changesim.viz.plots import run_figures  # matplotlib only when drawing
+
+        return run_figures(self.weekly, self.scenario.name)
+
+    def save(self, directory: str | Path, *, figures: bool = True) -> list[Path]:
+        """Write weekly.parquet, weekly.csv, units.csv, summary.json, run.json and, with
+        ``figures``, one PNG per figure.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         written = [
@@ -71,6 +87,12 @@ class RunResult:
         summary = {k: (None if v != v else v) for k, v in self.summary.items()}  # NaN -> null
         written[3].write_text(json.dumps(summary, indent=2))
         written[4].write_text(json.dumps(self.metadata(), indent=2))
+        if figures:
+            from changesim.viz.plots import png_bytes
+
+            for stem, figure in self.figures().items():
+                written.append(directory / f"{stem}.png")
+                written[-1].write_bytes(png_bytes(figure))
         return written
 
 

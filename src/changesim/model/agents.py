@@ -6,21 +6,26 @@ organisation for inspection, the browser view and extensions.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import mesa
 import numpy as np
 
-from changesim.model.state import NOT_YET
+from changesim.model.state import NOT_YET, OrgState
+
+if TYPE_CHECKING:
+    from changesim.model.change_model import ChangeModel
 
 
 class Employee(mesa.Agent):
     """One employee: a view onto row ``index`` of the model's employee arrays."""
 
-    def __init__(self, model, index: int) -> None:
+    def __init__(self, model: ChangeModel, index: int) -> None:
         super().__init__(model)
         self.index = index
 
     @property
-    def _state(self):
+    def _state(self) -> OrgState:
         return self.model.state
 
     @property
@@ -95,7 +100,7 @@ class Employee(mesa.Agent):
 class Unit(mesa.Agent):
     """One organisational unit: a view onto entry ``index`` of the unit arrays."""
 
-    def __init__(self, model, index: int) -> None:
+    def __init__(self, model: ChangeModel, index: int) -> None:
         super().__init__(model)
         self.index = index
         self.spec = model.settings.organisation.units[index]

@@ -26,7 +26,7 @@ import numpy as np
 from changesim.model.customers import ChannelConditions
 from changesim.model.state import NOT_YET, OrgState
 from changesim.scenario import Scenario
-from changesim.scenario.customers import DEFAULT_FCR, Customers
+from changesim.scenario.customers import DEFAULT_FCR
 
 #: First-contact resolution gained in the target channel per unit of the ``product``
 #: instrument (more products and services can be completed there); illustrative.
@@ -37,7 +37,9 @@ class ChannelCoupling:
     """Precomputed maps between units and channels for one scenario."""
 
     def __init__(self, scenario: Scenario) -> None:
-        spec: Customers = scenario.customers
+        spec = scenario.customers
+        if spec is None:
+            raise ValueError("the channel coupling needs a scenario with customers")
         units = scenario.organisation.units
         names = scenario.organisation.names
         self.spec = spec

@@ -222,7 +222,13 @@ def _contacting(state: CustomerState, spec: Customers, rng: np.random.Generator)
     return np.concatenate([state.pending, new])
 
 
-def _choose(state, spec, conditions, who, rng) -> np.ndarray:
+def _choose(
+    state: CustomerState,
+    spec: Customers,
+    conditions: ChannelConditions,
+    who: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Draw channels from the multinomial logit; capped channels pass their overflow on.
 
     Utilities differ between customers only by their home channel, so the choice
@@ -272,7 +278,15 @@ def _draw(probabilities: np.ndarray, home: np.ndarray, rng: np.random.Generator)
     return (draws[:, None] >= cumulative[home]).sum(axis=1).astype(np.int8)
 
 
-def _experience(state, spec, conditions, who, choice, resolved, rng) -> None:
+def _experience(
+    state: CustomerState,
+    spec: Customers,
+    conditions: ChannelConditions,
+    who: np.ndarray,
+    choice: np.ndarray,
+    resolved: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
     """Satisfaction moves toward the contact's score (quality, resolution, noise)."""
     sat = spec.satisfaction
     quality = (sat.resolved_score * conditions.quality).astype(np.float32)
@@ -284,14 +298,23 @@ def _experience(state, spec, conditions, who, choice, resolved, rng) -> None:
     state.satisfaction[who] = current + np.float32(sat.smoothing) * (score - current)
 
 
-def _learn_habit(state, spec, who, choice, resolved, rng) -> None:
+def _learn_habit(
+    state: CustomerState,
+    spec: Customers,
+    who: np.ndarray,
+    choice: np.ndarray,
+    resolved: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
     """A resolved contact in another channel may become the new home channel."""
     moved = resolved & (choice != state.home[who])
     moved &= rng.random(len(who)) < spec.choice.habit_learning
     state.home[who[moved]] = choice[moved]
 
 
-def _churn(state, spec, who, rng) -> None:
+def _churn(
+    state: CustomerState, spec: Customers, who: np.ndarray, rng: np.random.Generator
+) -> None:
     """Dissatisfied customers may leave after a contact."""
     sat = spec.satisfaction
     unhappy = who[state.satisfaction[who] < sat.churn_below]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -17,9 +18,7 @@ from changesim.build.network import random_cross_unit_ties
 from changesim.build.selection import choose_employees
 from changesim.model.state import NOT_YET, OrgState
 from changesim.registry import INTERVENTIONS, register_intervention
-from changesim.scenario.interventions import (
-    Intervention,
-)
+from changesim.scenario.interventions import Champions, CrossUnitTies, Intervention
 
 #: Share of the remaining gap closed per week at intensity 1 (readiness up, resistance down).
 EFFECT_PER_WEEK = 0.1
@@ -151,7 +150,7 @@ def champions(
     change opens. Under the individual approach their resistance is also cut to at most 0.1;
     under the organisation approach resistance is a given and stays as it is.
     """
-    spec = intervention.spec
+    spec = cast(Champions, intervention.spec)  # the registry dispatched on spec.kind
     pool = np.flatnonzero(starting)
     if len(pool):
         chosen = choose_employees(
@@ -179,12 +178,13 @@ def cross_unit_ties(
     rng: np.random.Generator,
 ) -> None:
     """When the window begins, add ties between units; while it lasts, units learn faster."""
+    spec = cast(CrossUnitTies, intervention.spec)  # the registry dispatched on spec.kind
     pool = np.flatnonzero(starting)
     if len(pool):
-        count = round(intervention.spec.ties_per_employee * len(pool))
+        count = round(spec.ties_per_employee * len(pool))
         sources, targets = random_cross_unit_ties(state.unit, count, rng, among=pool)
         state.network = state.network.with_ties(sources, targets)
-    state.learning_boost[_units_of(active, state)] += intervention.spec.intensity
+    state.learning_boost[_units_of(active, state)] += spec.intensity
 
 
 @register_intervention("work_redesign")

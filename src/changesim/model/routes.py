@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -105,7 +104,7 @@ def open_phases(schedule: PhaseSchedule, phase_units: list[np.ndarray], state: O
         state.adopt(newly)
 
 
-RouteExpander = Callable[[Any, Organisation], list[Phase]]
+RouteExpander = Callable[[Route, Organisation], list[Phase]]
 
 
 def expand_route(route: Route, organisation: Organisation) -> list[Phase]:

@@ -3,11 +3,20 @@ interventions that fit the change approach, channels that customers can use."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from changesim.scenario.interventions import INDIVIDUAL_INTERVENTIONS, ORGANISATION_INTERVENTIONS
+from changesim.scenario.routes import (
+    BackOfficeFirst,
+    Combined,
+    FrontOfficeFirst,
+    PilotThenWaves,
+    Route,
+)
 
 if TYPE_CHECKING:
+    from changesim.scenario.customers import Customers
     from changesim.scenario.schema import Scenario
 
 
@@ -53,7 +62,7 @@ def cross_section_problems(scenario: Scenario) -> list[tuple[str, Any, str]]:
         problems.append(("adoption.initial_adopters.choose", "table", "needs population.table"))
     problems.extend(_route_problems(scenario.route, scenario, check_unit))
     if scenario.customers is not None:
-        problems.extend(_customer_problems(scenario, check_unit))
+        problems.extend(_customer_problems(scenario, scenario.customers, check_unit))
     for i, intervention in enumerate(scenario.interventions):
         for j, name in enumerate(intervention.units or []):
             check_unit(f"interventions[{i}].units[{j}]", name)
@@ -82,18 +91,20 @@ def cross_section_problems(scenario: Scenario) -> list[tuple[str, Any, str]]:
     return problems
 
 
-def _route_problems(route: Any, scenario: Scenario, check_unit: Any) -> list:
+def _route_problems(
+    route: Route, scenario: Scenario, check_unit: Callable[[str, str], None]
+) -> list[tuple[str, Any, str]]:
     problems: list[tuple[str, Any, str]] = []
     units = scenario.organisation.units
-    if route.kind in ("back_office_first", "front_office_first"):
+    if isinstance(route, BackOfficeFirst | FrontOfficeFirst):
         for kind in ("back_office", "front_office"):
             if not any(u.kind == kind for u in units):
                 problems.append(("route.kind", route.kind, f"the organisation has no {kind} unit"))
         return problems
-    if route.kind == "combined":
+    if isinstance(route, Combined):
         return problems
     placed: list[tuple[str, str]] = []
-    if route.kind == "pilot_then_waves":
+    if isinstance(route, PilotThenWaves):
         check_unit("route.pilot", route.pilot)
         placed.append(("route.pilot", route.pilot))
         for w, wave in enumerate(route.waves or []):
@@ -132,8 +143,9 @@ def _route_problems(route: Any, scenario: Scenario, check_unit: Any) -> list:
     return problems
 
 
-def _customer_problems(scenario: Scenario, check_unit: Any) -> list:
-    customers = scenario.customers
+def _customer_problems(
+    scenario: Scenario, customers: Customers, check_unit: Callable[[str, str], None]
+) -> list[tuple[str, Any, str]]:
     channels = customers.channel_names()
     allowed = ", ".join(channels)
     problems: list[tuple[str, Any, str]] = []

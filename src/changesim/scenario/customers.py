@@ -204,7 +204,7 @@ class Customers(StrictModel):
             )
         return self
 
-    def channel_names(self) -> list[str]:
+    def channel_names(self) -> list[Channel]:
         """Existing channels, in the canonical order web, phone, desk, mail, chat."""
         return [c for c in CHANNELS if c in self.channels]
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
-CHANNELS = ("web", "phone", "desk", "mail", "chat")
 Channel = Literal["web", "phone", "desk", "mail", "chat"]
+#: The channels in their canonical order.
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
 UnitName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
 
 
 def spec_field(default: Any, description: str, *, unit: str = "", **kwargs: Any) -> Any:
     """A pydantic ``Field`` whose JSON Schema also states the unit of measurement."""
-    extra = {"unit": unit} if unit else None
+    extra: JsonDict | None = {"unit": unit} if unit else None
     return Field(default, description=description, json_schema_extra=extra, **kwargs)
 
 

@@ -101,8 +101,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         reason = getattr(error, "problem", None) or str(error)
         context = getattr(error, "context_mark", None)
-        if context is not None and getattr(error, "context", None):
-            reason += f" ({error.context} that starts at line {context.line + 1})"
+        context_text = getattr(error, "context", None)
+        if context is not None and context_text:
+            reason += f" ({context_text} that starts at line {context.line + 1})"
         raise ScenarioError(
             [Problem(str(path), "", f"not valid YAML{where}: {reason}", has_value=False)]
         ) from None

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
-from mesa.discrete_space import FixedAgent, Network
+from mesa.discrete_space import Cell, FixedAgent, Network
 
 from changesim.analysis.summary import first_week_at
 from changesim.build.network import OrgNetwork, build_network
@@ -124,7 +124,7 @@ class ReferenceEmployee(FixedAgent):
     def __init__(
         self,
         model: ReferenceModel,
-        cell,
+        cell: Cell,
         unit: ReferenceUnit,
         readiness: float,
         resistance: float,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import matplotlib
 
@@ -20,7 +21,7 @@ from changesim.model.collector import ORGANISATION
 def _unit_lines(weekly: pd.DataFrame, column: str, title: str, ylabel: str) -> Figure:
     fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
     for unit, rows in weekly.groupby("unit", sort=False, observed=True):
-        style = {"color": "black", "linewidth": 2.5} if unit == ORGANISATION else {}
+        style: dict[str, Any] = {"color": "black", "linewidth": 2.5} if unit == ORGANISATION else {}
         label = "organisation" if unit == ORGANISATION else str(unit)
         ax.plot(rows["week"], rows[column], label=label, **style)
     ax.set(title=title, xlabel="week", ylabel=ylabel)
