@@ -55,6 +55,38 @@ def route_of(name: str) -> dict[str, Any]:
     return read_yaml(SCENARIOS / f"{name}.yaml")["route"]
 
 
+#: Two units without headcounts (a population table gives them).
+TABLE_UNITS = [
+    {"name": "bo", "kind": "back_office"},
+    {"name": "web", "kind": "front_office", "channel": "web"},
+]
+
+
+def table_scenario(
+    folder: Path,
+    marks: list[str],
+    *,
+    choose: str = "table",
+    units: list[dict[str, Any]] | None = None,
+) -> changesim.Scenario:
+    """One week on a population table ``folder/people.csv`` with an ``initial_adopter`` column.
+
+    Rows alternate between the units bo and web; ``marks`` are the column's cells as written.
+    """
+    rows = ["unit,initial_adopter"] + [
+        f"{'bo' if i % 2 == 0 else 'web'},{mark}" for i, mark in enumerate(marks)
+    ]
+    (folder / "people.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return changesim.load_scenario(
+        {
+            "weeks": 1,
+            "organisation": {"units": TABLE_UNITS if units is None else units},
+            "population": {"table": str(folder / "people.csv")},
+            "adoption": {"initial_adopters": {"choose": choose}, "p": 0, "q": 0},
+        }
+    )
+
+
 def org(units: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     """A scenario mapping with ``units`` on a complete network (Bass, no reversion), 30 weeks.
 

@@ -1,35 +1,50 @@
-"""The run store: keys that change with everything that makes a run."""
+"""The run store: keys that change with everything that makes a run; whole runs only."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
+
 import changesim
-
-UNITS = [
-    {"name": "bo", "kind": "back_office"},
-    {"name": "web", "kind": "front_office", "channel": "web"},
-]
+from changesim.experiments.store import RunStore, scenario_key, slug
+from tests.builders import BO, WEB, org, table_scenario
 
 
-def scenario(tmp_path, marks: list[str], *, choose: str = "table", units=UNITS):
-    rows = ["unit,initial_adopter"] + [
-        f"{'bo' if i % 2 == 0 else 'web'},{mark}" for i, mark in enumerate(marks)
-    ]
-    (tmp_path / "people.csv").write_text("\n".join(rows) + "\n")
-    return changesim.load_scenario(
-        {
-            "weeks": 1,
-            "organisation": {"units": units},
-            "population": {"table": str(tmp_path / "people.csv")},
-            "adoption": {"initial_adopters": {"choose": choose}, "p": 0, "q": 0},
-        }
-    )
-
-
-def test_stored_runs_are_keyed_on_the_table_contents(tmp_path):
+def test_stored_runs_are_keyed_on_the_table_contents(tmp_path: Path) -> None:
     """compare reuses a stored run only if the data files it read are unchanged."""
-    from changesim.experiments.store import scenario_key
-
-    first = scenario_key(scenario(tmp_path, ["no"] * 4))
-    assert scenario_key(scenario(tmp_path, ["no"] * 4)) == first
-    changed = scenario(tmp_path, ["no", "no", "yes", "no"])  # same path, new contents
+    first = scenario_key(table_scenario(tmp_path, ["no"] * 4))
+    assert scenario_key(table_scenario(tmp_path, ["no"] * 4)) == first
+    changed = table_scenario(tmp_path, ["no", "no", "yes", "no"])  # same path, new contents
     assert scenario_key(changed) != first
+
+
+def test_keys_change_with_any_field_and_the_version(monkeypatch) -> None:
+    base = changesim.load_scenario(org([BO, WEB]))
+    other = changesim.load_scenario(org([BO, WEB], adoption={"q": 0.41}))
+    key = scenario_key(base)
+    assert len(key) == 12
+    assert scenario_key(changesim.load_scenario(org([BO, WEB]))) == key
+    assert scenario_key(other) != key
+    monkeypatch.setattr("changesim.experiments.store.__version__", "9.9.9")
+    assert scenario_key(base) != key
+
+
+def test_a_saved_run_loads_back_and_a_half_written_one_does_not(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs")
+    weekly = pd.DataFrame({"week": [0, 1], "unit": ["all", "all"], "adopted": [0, 3]})
+    assert store.load("r-1") is None
+    store.save("r-1", weekly, {"weeks_to_50": 1.0})
+    loaded = store.load("r-1")
+    assert loaded is not None
+    pd.testing.assert_frame_equal(loaded[0], weekly)
+    assert loaded[1] == {"weeks_to_50": 1.0}
+    assert not list((tmp_path / "runs").glob("*.tmp"))
+    (tmp_path / "runs" / "r-1.json").unlink()  # the summary marks a whole run
+    assert store.load("r-1") is None
+
+
+def test_names_are_file_safe() -> None:
+    assert slug("Back-office first (2)") == "back_office_first_2"
+    assert slug("***") == "scenario"
+    assert RunStore.name("Big bang!", "abc", 7) == "big_bang-abc-7"
