@@ -333,6 +333,20 @@ def test_small_world_adds_the_configured_share_of_cross_unit_ties(share):
         assert wanted - 3 <= cross_unit_edges(network, staff.unit) <= wanted
 
 
+def test_cross_unit_share_counts_distinct_ties_in_units_smaller_than_the_degree():
+    """Two units of 3 with degree 4: each unit is a triangle (3 distinct ties, though the
+    lattice lists each twice), so share 0.5 asks for round(0.5 * 6) = 3 cross-unit ties, not
+    6. (Repeats can only merge, so at most 3 are found.)"""
+    staff = employees([3, 3])
+    spec = SmallWorldNetwork(kind="small_world", degree=4, rewire=0.0, cross_unit_ties=0.5)
+    found = [
+        cross_unit_edges(build_network(spec, staff, np.random.default_rng(seed)), staff.unit)
+        for seed in range(10)
+    ]
+    assert max(found) <= 3
+    assert min(found) >= 1
+
+
 def test_edge_list_maps_ids_to_employees(tmp_path):
     ids = np.array([30, 10, 20, 40, 50])
     (tmp_path / "edges.csv").write_text("source,target\n10,40\n30,20\n20,30\n40,40\n")
