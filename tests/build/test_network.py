@@ -347,6 +347,51 @@ def test_cross_unit_share_counts_distinct_ties_in_units_smaller_than_the_degree(
     assert min(found) >= 1
 
 
+@pytest.mark.parametrize(
+    "spec",
+    [
+        RingNetwork(kind="ring", degree=4),
+        ErdosRenyiNetwork(kind="erdos_renyi", degree=4.0),
+        SmallWorldNetwork(kind="small_world", degree=4),
+    ],
+    ids=lambda spec: spec.kind,
+)
+def test_generators_size_the_network_to_the_employees(spec):
+    staff = employees([30, 20])
+    assert build_network(spec, staff, np.random.default_rng(0)).size == 50
+
+
+def test_erdos_renyi_ties_reach_every_employee():
+    """Both ends are drawn from all employees, the first and last included: at mean degree 20
+    an employee is isolated with probability about e^-20 (2e-9), so nobody is."""
+    spec = ErdosRenyiNetwork(kind="erdos_renyi", degree=20.0)
+    for seed in range(3):
+        network = build_network(spec, employees([60]), np.random.default_rng(seed))
+        assert network.degree().min() > 0
+        assert network.degree()[0] > 5  # about Poisson(20); below 6 has probability 2e-4
+
+
+def test_small_world_odd_degree_is_rounded_down_to_even():
+    """degree 5 gives the ring lattice of degree 4 (two neighbours on each side)."""
+    spec = SmallWorldNetwork(kind="small_world", degree=5, rewire=0.0, cross_unit_ties=0.0)
+    network = build_network(spec, employees([40]), np.random.default_rng(0))
+    assert set(network.degree()) == {4}
+
+
+def test_small_world_rewired_ties_land_anywhere_in_the_unit():
+    """With rewire 1 every lattice tie gets a uniform new end inside its unit: degrees stay
+    near the lattice's 4 (mean 4 minus merged repeats), no employee becomes a hub, and the new
+    ends cover the unit. Under uniform ends a degree is about 2 + Poisson(2); above 15 has
+    probability below 1e-7 per employee."""
+    spec = SmallWorldNetwork(kind="small_world", degree=4, rewire=1.0, cross_unit_ties=0.0)
+    staff = employees([200])
+    network = build_network(spec, staff, np.random.default_rng(1))
+    degree = network.degree()
+    assert degree.max() <= 15
+    assert (degree > 0).mean() > 0.95
+    assert 3.5 < degree.mean() <= 4.0
+
+
 def test_edge_list_maps_ids_to_employees(tmp_path):
     ids = np.array([30, 10, 20, 40, 50])
     (tmp_path / "edges.csv").write_text("source,target\n10,40\n30,20\n20,30\n40,40\n")
