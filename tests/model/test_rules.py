@@ -152,6 +152,13 @@ def test_threshold_rule_tolerates_rounding_of_the_threshold_within_1e_9():
     assert THRESHOLD_TOLERANCE == 1e-9
 
 
+def test_threshold_rule_includes_the_edge_of_its_tolerance():
+    """A share exactly at theta - 1e-9 still meets theta (the comparison is >=, not >)."""
+    theta = 0.5
+    got = RULES.get("threshold")(inputs([theta - THRESHOLD_TOLERANCE], theta=theta))
+    np.testing.assert_array_equal(got, [1.0])
+
+
 def test_threshold_rule_compares_each_candidate_with_their_own_threshold():
     got = RULES.get("threshold")(inputs([0.5, 0.5, 0.5], theta=[0.4, 0.5, 0.6]))
     np.testing.assert_array_equal(got, [1.0, 1.0, 0.0])
