@@ -11,9 +11,11 @@ import pytest
 
 import changesim
 from changesim import ChangeModel
+from changesim.model.channels import ChannelCoupling
 from changesim.model.customers import (
     choice_table,
 )
+from changesim.model.state import NOT_YET
 from changesim.scenario.customers import Feed
 from tests.builders import (
     BACK,
@@ -23,6 +25,7 @@ from tests.builders import (
     cutover,
     example,
     load_example,
+    org,
     org_rows,
     route_of,
     share_sd,
@@ -42,6 +45,7 @@ def feeds(contact_centre: dict) -> list[dict]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("route", ["back_office_first", "front_office_first"])
 def test_no_customer_view_before_the_back_office_cuts_over(route):
     result = changesim.simulate(changesim.load_scenario(SCENARIOS / f"{route}.yaml"), seed=4)
@@ -86,6 +90,7 @@ def feed_runs():
     return tuple(runs)
 
 
+@pytest.mark.slow
 def test_stale_feed_scales_the_contact_centres_view(feed_runs):
     stale, aligned = feed_runs
     stale_factor = view_factor(stale, "contact_centre")
@@ -109,6 +114,7 @@ def test_stale_feed_scales_the_contact_centres_view(feed_runs):
         np.testing.assert_allclose(view_factor(stale, unit)["factor"], 1.0, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_stale_feed_lowers_first_contact_resolution(feed_runs):
     stale, aligned = feed_runs
     done = max(max(cutover(r, u) for u in (BACK, *FRONT)) for r in feed_runs)
@@ -133,6 +139,7 @@ def test_stale_feed_lowers_first_contact_resolution(feed_runs):
     assert gap > 4 * np.sqrt(2) * sd, (gap, sd)
 
 
+@pytest.mark.slow
 def test_aligned_from_makes_the_view_fresh_from_that_week():
     aligned_week = 60
     scenario = load_example(
@@ -149,6 +156,7 @@ def test_aligned_from_makes_the_view_fresh_from_that_week():
     np.testing.assert_allclose(late["factor"], 1.0, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_a_feed_counts_only_once_its_source_has_cut_over():
     """The contact centre also depends on the service desks' data (aligned, so fresh)."""
     extra = {"from": "service_desks", "to": "contact_centre"}
@@ -179,6 +187,7 @@ def test_feed_stale_days():
     assert late.stale_days(10) == 0
 
 
+@pytest.mark.slow
 def test_steering_toward_web_raises_the_web_share():
     start = example()["customers"]["steering"]["start"]
     steered = changesim.simulate(load_example(), seed=9)
@@ -196,6 +205,7 @@ def test_steering_toward_web_raises_the_web_share():
     assert gain > tolerance
 
 
+@pytest.mark.slow
 def test_restriction_caps_the_desk_share():
     cap, start = 0.05, 10
     scenario = load_example(
@@ -217,6 +227,7 @@ def test_restriction_caps_the_desk_share():
     assert np.all(share[~after] > cap)
 
 
+@pytest.mark.slow
 def test_the_steering_instruments_act_differently():
     """communication informs non-users; product also resolves more; benefit pulls everyone."""
     from changesim.model.channels import PRODUCT_RESOLUTION_GAIN, ChannelCoupling
@@ -252,3 +263,251 @@ def test_the_steering_instruments_act_differently():
     cheaper, _, _ = conditions(benefit=1.0)
     assert np.all(table(cheaper)[:, web] > table(plain)[:, web])  # every home, web users too
     np.testing.assert_array_equal(cheaper.resolution, plain.resolution)
+
+
+# ---------------------------------------------------------------- hand-built states
+#
+# Small scenarios whose OrgState is set by hand, so that every number below follows from the
+# formulas in the module docstring: V_u = I_bo a_u F_u, quality = unit quality + gain V,
+# resolution = clip(base * unit quality + gain V, 0, 1).
+
+#: Two back-office units of different size (I_bo is a headcount share, not a unit count),
+#: two web units of different size (a channel's values are headcount-weighted), one phone
+#: unit; the desk channel has no unit at all.
+HAND_UNITS = [
+    {"name": "bo1", "kind": "back_office", "headcount": 60},
+    {"name": "bo2", "kind": "back_office", "headcount": 30},
+    {"name": "web1", "kind": "front_office", "channel": "web", "headcount": 40},
+    {"name": "web2", "kind": "front_office", "channel": "web", "headcount": 20},
+    {"name": "phone", "kind": "front_office", "channel": "phone", "headcount": 50},
+]
+BO1, BO2, WEB1, WEB2, PHONE_UNIT = range(5)
+WEB_C, PHONE_C, DESK_C = range(3)
+
+#: phone needs bo1's data (Friday for Monday: 4 stale days) and web1's (on time);
+#: web1 needs bo2's data (Thursday for Monday: 3 stale days, aligned from week 10).
+HAND_FEEDS = [
+    {"from": "bo1", "to": "phone", "delivered": "friday"},
+    {"from": "web1", "to": "phone"},
+    {"from": "bo2", "to": "web1", "delivered": "thursday", "aligned_from": 10},
+]
+
+
+def hand_made(units=HAND_UNITS, experience=0.0, **customers):
+    """A small scenario, its coupling and a state with nothing cut over or adopted."""
+    spec = {
+        "population": 500,
+        "channels": {
+            "web": {"initial_share": 0.3, "first_contact_resolution": 0.6},
+            "phone": {"initial_share": 0.5},
+            "desk": {"initial_share": 0.2},
+        },
+        "feeds": HAND_FEEDS,
+        **customers,
+    }
+    data = org(
+        units,
+        organisation={"units": units, "experience": {"channel_steering": experience}},
+        customers=spec,
+    )
+    scenario = changesim.load_scenario(data)
+    state = ChangeModel(scenario, rng=1, agents=False).state
+    assert np.all(state.cutover_week == NOT_YET)
+    assert np.all(state.adopted_count == 0)
+    state.week = 3
+    return scenario, ChannelCoupling(scenario), state
+
+
+def adopt_first(state, unit: int, count: int) -> None:
+    """``count`` employees of ``unit`` adopt."""
+    state.adopt(state.unit_start[unit] + np.arange(count))
+
+
+def test_freshness_averages_the_feeds_whose_source_has_cut_over():
+    _, coupling, state = hand_made()
+    # No unit's source has cut over: 0 for the units with feeds, 1 for the units without.
+    np.testing.assert_array_equal(coupling.freshness(state), [1, 1, 0, 1, 0])
+    state.cutover_week[BO1] = 2
+    # phone: bo1's stale feed counts (1 - 4/7), web1's is still missing (0); mean of two.
+    np.testing.assert_allclose(coupling.freshness(state), [1, 1, 0, 1, 3 / 14], rtol=1e-12)
+    state.cutover_week[WEB1] = 3
+    np.testing.assert_allclose(coupling.freshness(state), [1, 1, 0, 1, 5 / 7], rtol=1e-12)
+    state.cutover_week[BO2] = 0  # cut over in week 0 counts too (only NOT_YET does not)
+    # web1 has a single feed: its freshness is that feed's, 1 - 3/7.
+    np.testing.assert_allclose(coupling.freshness(state), [1, 1, 4 / 7, 1, 5 / 7], rtol=1e-12)
+    state.week = 9
+    np.testing.assert_allclose(coupling.freshness(state)[WEB1], 4 / 7, rtol=1e-12)
+    state.week = 10  # bo2's delivery is aligned from week 10: fresh
+    np.testing.assert_allclose(coupling.freshness(state), [1, 1, 1, 1, 5 / 7], rtol=1e-12)
+
+
+def test_freshness_is_one_without_feeds():
+    _, coupling, state = hand_made(feeds=[])
+    np.testing.assert_array_equal(coupling.freshness(state), np.ones(5))
+
+
+def test_customer_view_is_integration_times_adoption_times_freshness():
+    _, coupling, state = hand_made()
+    adopt_first(state, WEB1, 10)  # a = 1/4
+    adopt_first(state, WEB2, 5)  # a = 1/4
+    adopt_first(state, PHONE_UNIT, 50)  # a = 1
+    # Adopted, but no back-office unit has cut over: no view anywhere.
+    view = coupling.customer_view(state)
+    assert np.all(np.isnan(view[[BO1, BO2]]))
+    np.testing.assert_array_equal(view[[WEB1, WEB2, PHONE_UNIT]], 0.0)
+    # bo1 (60 of the 90 back-office employees) cuts over: I_bo = 2/3. A front-office unit
+    # that cuts over (web2) does not count toward I_bo.
+    state.cutover_week[BO1] = 1
+    state.cutover_week[WEB2] = 2
+    view = coupling.customer_view(state)
+    assert np.all(np.isnan(view[[BO1, BO2]]))
+    # web1: its only feed (from bo2) is missing, F = 0; web2: no feeds, F = 1;
+    # phone: F = (1 - 4/7 + 0) / 2 = 3/14.
+    np.testing.assert_allclose(
+        view[[WEB1, WEB2, PHONE_UNIT]], [0.0, 2 / 3 * 1 / 4, 2 / 3 * 3 / 14], rtol=1e-12
+    )
+    state.cutover_week[BO2] = 1  # I_bo = 1; web1's feed arrives 3 days stale
+    view = coupling.customer_view(state)
+    np.testing.assert_allclose(
+        view[[WEB1, WEB2, PHONE_UNIT]], [1 / 4 * 4 / 7, 1 / 4, 3 / 14], rtol=1e-12
+    )
+
+
+def test_no_back_office_means_no_customer_view():
+    units = [
+        {"name": "web1", "kind": "front_office", "channel": "web", "headcount": 40},
+        {"name": "phone", "kind": "front_office", "channel": "phone", "headcount": 50},
+    ]
+    _, coupling, state = hand_made(units=units, feeds=[])
+    adopt_first(state, 0, 40)
+    adopt_first(state, 1, 50)
+    state.cutover_week[:] = 1
+    np.testing.assert_array_equal(coupling.customer_view(state), [0.0, 0.0])
+
+
+def hand_conditions(week: int, **customers):
+    """Conditions in ``week`` with hand-set unit quality and view (web1 1.2 / 0.5,
+    web2 0.9 / 0.2, phone 0.8 / 0.3; back office 0.5 and NaN, which must not matter)."""
+    scenario, coupling, state = hand_made(
+        view_quality_gain=0.25, view_resolution_gain=0.3, **customers
+    )
+    state.week = week
+    state.quality[:] = [0.5, 0.5, 1.2, 0.9, 0.8]
+    view = np.array([np.nan, np.nan, 0.5, 0.2, 0.3])
+    return scenario, coupling.conditions(state, view)
+
+
+#: Headcount-weighted unit quality and view per channel: web (40 x 1.2 + 20 x 0.9) / 60 = 1.1
+#: and (40 x 0.5 + 20 x 0.2) / 60 = 0.4; phone 0.8 and 0.3; desk (no unit) 1 and 0.
+UNIT_QUALITY = np.array([1.1, 0.8, 1.0])
+CHANNEL_VIEW = np.array([0.4, 0.3, 0.0])
+#: First-contact resolution: web set to 0.6, phone and desk the defaults 0.7 and 0.75.
+BASE_RESOLUTION = np.array([0.6, 0.7, 0.75])
+
+
+def test_conditions_quality_and_resolution_from_units_and_view():
+    _, plain = hand_conditions(week=3)
+    np.testing.assert_allclose(plain.quality, UNIT_QUALITY + 0.25 * CHANNEL_VIEW, rtol=1e-12)
+    np.testing.assert_allclose(
+        plain.resolution, BASE_RESOLUTION * UNIT_QUALITY + 0.3 * CHANNEL_VIEW, rtol=1e-12
+    )
+    # 0.6 x 1.1 + 0.3 x 0.4 = 0.78, 0.7 x 0.8 + 0.09 = 0.65, 0.75: hand-checked.
+    np.testing.assert_allclose(plain.resolution, [0.78, 0.65, 0.75], rtol=1e-12)
+    np.testing.assert_array_equal(plain.steering, 0.0)
+    np.testing.assert_array_equal(plain.awareness, 0.0)
+    np.testing.assert_array_equal(plain.cap, 1.0)
+
+
+def test_conditions_resolution_is_clipped_to_one():
+    _, coupling, state = hand_made(view_resolution_gain=0.5)
+    state.quality[:] = [1.0, 1.0, 1.5, 1.5, 1.2]
+    view = np.array([np.nan, np.nan, 1.0, 1.0, 0.0])
+    conditions = coupling.conditions(state, view)
+    # web 0.6 x 1.5 + 0.5 = 1.4 -> 1; phone 0.7 x 1.2 = 0.84; desk 0.75.
+    np.testing.assert_allclose(conditions.resolution, [1.0, 0.84, 0.75], rtol=1e-12)
+    np.testing.assert_allclose(conditions.quality, [1.5 + 0.15, 1.2, 1.0], rtol=1e-12)
+
+
+STEER = {"target": "web", "start": 5, "communication": 0.4, "product": 2.0, "benefit": 0.6}
+
+
+def test_steering_acts_on_the_target_from_its_start_week():
+    from changesim.model.channels import PRODUCT_RESOLUTION_GAIN
+
+    assert PRODUCT_RESOLUTION_GAIN == 0.05  # the documented illustrative gain
+    _, before = hand_conditions(week=4, steering=STEER)
+    _, plain = hand_conditions(week=4)
+    for field in ("quality", "resolution", "steering", "awareness", "cap"):
+        np.testing.assert_array_equal(getattr(before, field), getattr(plain, field))
+    _, steered = hand_conditions(week=5, steering=STEER)
+    # Without experience: product + benefit for everyone, communication for newcomers, both
+    # only on the target; product adds 0.05 per unit to the target's resolution.
+    np.testing.assert_allclose(steered.steering, [2.6, 0.0, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(steered.awareness, [0.4, 0.0, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(steered.resolution, [0.78 + 0.1, 0.65, 0.75], rtol=1e-12)
+    np.testing.assert_array_equal(steered.quality, plain.quality)
+    np.testing.assert_array_equal(steered.cap, 1.0)
+
+
+def test_steering_toward_another_target_and_experience_multiplies_the_utilities():
+    steer = {**STEER, "target": "phone"}
+    _, coupling, state = hand_made(experience=0.5, steering=steer)
+    state.week = 5
+    assert coupling.target == PHONE_C
+    conditions = coupling.conditions(state, np.zeros(5))
+    # (1 + E_cs) = 1.5 multiplies the utilities, not the resolution gain.
+    np.testing.assert_allclose(conditions.steering, [0.0, 2.6 * 1.5, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(conditions.awareness, [0.0, 0.4 * 1.5, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(conditions.resolution, [0.6, 0.7 + 0.1, 0.75], rtol=1e-12)
+
+
+def test_product_cannot_push_resolution_above_one():
+    _, coupling, state = hand_made(steering={**STEER, "start": 0, "product": 5.0})
+    conditions = coupling.conditions(state, np.zeros(5))
+    # web: 0.6 + 5 x 0.05 = 0.85; with a fresh view (+ 0.2 x 1) it would pass 1.
+    np.testing.assert_allclose(conditions.resolution[WEB_C], 0.85, rtol=1e-12)
+    view = np.array([np.nan, np.nan, 1.0, 1.0, 0.0])
+    conditions = coupling.conditions(state, view)
+    assert conditions.resolution[WEB_C] == 1.0
+
+
+def test_restrictions_cap_from_their_start_week_the_tightest_first():
+    restrictions = [
+        {"channel": "phone", "cap": 0.2, "start": 8},
+        {"channel": "phone", "cap": 0.3, "start": 6},
+        {"channel": "desk", "cap": 0.5},
+    ]
+    steering = {**NO_STEERING, "restrictions": restrictions}
+    caps = {week: hand_conditions(week, steering=steering)[1].cap for week in (0, 5, 6, 7, 8, 30)}
+    np.testing.assert_array_equal(caps[0], [1.0, 1.0, 0.5])
+    np.testing.assert_array_equal(caps[5], [1.0, 1.0, 0.5])
+    np.testing.assert_array_equal(caps[6], [1.0, 0.3, 0.5])
+    np.testing.assert_array_equal(caps[7], [1.0, 0.3, 0.5])
+    np.testing.assert_array_equal(caps[8], [1.0, 0.2, 0.5])
+    np.testing.assert_array_equal(caps[30], [1.0, 0.2, 0.5])
+
+
+def test_a_channel_served_by_a_single_employee_takes_that_units_values():
+    units = [
+        {"name": "bo", "kind": "back_office", "headcount": 10},
+        {"name": "web1", "kind": "front_office", "channel": "web", "headcount": 1},
+        {"name": "phone", "kind": "front_office", "channel": "phone", "headcount": 50},
+    ]
+    _, coupling, state = hand_made(
+        units=units, feeds=[], view_quality_gain=0.25, view_resolution_gain=0.3
+    )
+    state.quality[:] = [1.0, 0.8, 1.0]
+    conditions = coupling.conditions(state, np.array([np.nan, 0.3, 0.0]))
+    # web: 0.8 + 0.25 x 0.3 and 0.6 x 0.8 + 0.3 x 0.3; desk has no unit: 1 and 0.75.
+    np.testing.assert_allclose(conditions.quality, [0.875, 1.0, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(conditions.resolution, [0.57, 0.7, 0.75], rtol=1e-12)
+
+
+def test_conditions_resolution_is_clipped_at_zero():
+    # Quality can fall below 0 in the J-curve (mixing_penalty up to 1 at half adoption);
+    # the resolution probability stays a probability.
+    _, coupling, state = hand_made(feeds=[])
+    state.quality[:] = [1.0, 1.0, -0.5, -0.5, 0.5]
+    conditions = coupling.conditions(state, np.array([np.nan, np.nan, 0.0, 0.0, 0.0]))
+    np.testing.assert_allclose(conditions.resolution, [0.0, 0.35, 0.75], rtol=1e-12)
+    np.testing.assert_allclose(conditions.quality, [-0.5, 0.5, 1.0], rtol=1e-12)

@@ -6,6 +6,7 @@ derivation is in a comment next to it. No expected value is copied from a run.
 
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
@@ -15,10 +16,21 @@ import yaml
 import changesim
 from changesim import ChangeModel
 from changesim.model.customers import (
+    ChannelConditions,
+    CustomerState,
+    _choose,
+    _churn,
+    _contacting,
+    _draw,
+    _experience,
+    _learn_habit,
     calibrate,
     choice_table,
     contact_shares,
+    init_customers,
+    serve_customers,
     stationary_homes,
+    stationary_satisfaction,
 )
 from changesim.scenario.customers import DEFAULT_COST, Customers
 from tests.builders import BACK, FRONT, NO_STEERING, example, load_example, org_rows
@@ -45,6 +57,7 @@ def stepped():
     return scenario, weekly, np.array(active), np.array(pending)
 
 
+@pytest.mark.slow
 def test_active_plus_churned_is_the_population_every_week(stepped):
     scenario, weekly, active, _ = stepped
     population = scenario.customers.population
@@ -58,6 +71,7 @@ def test_active_plus_churned_is_the_population_every_week(stepped):
     assert churned[-1] > 0.01 * population, "no churn: the check above would be vacuous"
 
 
+@pytest.mark.slow
 def test_channel_shares_contacts_and_cost_add_up(stepped):
     scenario, weekly, _, _ = stepped
     org = org_rows(weekly)
@@ -79,6 +93,7 @@ def test_channel_shares_contacts_and_cost_add_up(stepped):
     assert DEFAULT_COST["desk"] == 8.62
 
 
+@pytest.mark.slow
 def test_satisfaction_resolution_and_view_are_bounded(stepped):
     _, weekly, _, _ = stepped
     org = org_rows(weekly)
@@ -94,6 +109,7 @@ def test_satisfaction_resolution_and_view_are_bounded(stepped):
     assert np.all(np.isnan(others))
 
 
+@pytest.mark.slow
 def test_unresolved_contacts_come_back_and_new_contacts_follow_the_contact_rate(stepped):
     scenario, weekly, active, pending = stepped
     org = org_rows(weekly)
@@ -145,6 +161,7 @@ def stationary():
     return scenario, org_rows(result.weekly), result
 
 
+@pytest.mark.slow
 def test_nothing_changes_in_the_organisation(stationary):
     scenario, _, result = stationary
     assert scenario.weeks == 104
@@ -152,6 +169,7 @@ def test_nothing_changes_in_the_organisation(stationary):
     assert (result.weekly["adopted"] == 0).all()
 
 
+@pytest.mark.slow
 def test_channel_shares_stay_at_their_initial_share(stationary):
     scenario, org, _ = stationary
     n = org["contacts"].min()
@@ -171,6 +189,7 @@ def test_channel_shares_stay_at_their_initial_share(stationary):
         assert abs(mean - target) < 4 * sd, (channel, mean, target)
 
 
+@pytest.mark.slow
 def test_satisfaction_does_not_drift(stationary):
     scenario, org, _ = stationary
     satisfaction = org["satisfaction"].to_numpy()
@@ -234,6 +253,7 @@ def test_calibration_reproduces_the_target_shares_in_the_stationary_state(
         )
 
 
+@pytest.mark.slow
 def test_initial_shares_hold_with_a_strong_habit():
     """End to end: the shares a run starts with are initial_share for any allowed habit."""
     population = 200_000
@@ -279,6 +299,7 @@ def test_a_million_customers_for_two_years():
     assert org["contacts"].min() > scenario.customers.contact_rate * population * 0.9
 
 
+@pytest.mark.slow
 def test_unreachable_shares_give_a_scenario_error_not_a_traceback(tmp_path):
     """A habit so strong that no constants reproduce skewed shares is a user error."""
     from typer.testing import CliRunner
@@ -297,3 +318,675 @@ def test_unreachable_shares_give_a_scenario_error_not_a_traceback(tmp_path):
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "customers.choice.habit" in result.stderr
+
+
+# ---------------------------------------------------------------- building blocks, by hand
+
+
+def customers_spec(**overrides) -> Customers:
+    """A Customers section with the defaults (web 0.35, phone 0.45, desk 0.20) overridden."""
+    return Customers.model_validate(overrides)
+
+
+def customer_state(home, constants, satisfaction=0.6, active=None, pending=()) -> CustomerState:
+    """Customers with the given homes, one (float32) satisfaction for all, nobody pending."""
+    home = np.asarray(home, dtype=np.int8)
+    n = len(home)
+    return CustomerState(
+        home=home,
+        satisfaction=np.full(n, satisfaction, dtype=np.float32),
+        active=np.ones(n, dtype=bool) if active is None else np.asarray(active, dtype=bool),
+        pending=np.asarray(pending, dtype=np.int64),
+        constants=np.asarray(constants, dtype=float),
+    )
+
+
+def channel_conditions(n=3, quality=1.0, resolution=0.7, steering=0.0, awareness=0.0, cap=1.0):
+    """ChannelConditions for ``n`` channels; scalars are broadcast."""
+
+    def full(value):
+        return np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy()
+
+    return ChannelConditions(
+        full(quality), full(resolution), full(steering), full(awareness), full(cap)
+    )
+
+
+def logit_table(utility, habit, awareness=None) -> np.ndarray:
+    """P[k, c] written out from U_kc = u_c + habit [c = k] + awareness_c [c != k]."""
+    n = len(utility)
+    awareness = np.zeros(n) if awareness is None else np.asarray(awareness)
+    table = np.empty((n, n))
+    for k in range(n):
+        u = np.array(
+            [utility[c] + (habit if c == k else awareness[c]) for c in range(n)], dtype=float
+        )
+        weights = np.exp(u - u.max())
+        table[k] = weights / weights.sum()
+    return table
+
+
+def binomial_tolerance(p, n, sds=5.0):
+    """``sds`` binomial standard deviations of a frequency estimated from n draws."""
+    return sds * np.sqrt(np.asarray(p) * (1 - np.asarray(p)) / n)
+
+
+def test_choice_table_is_the_logit_with_habit_and_awareness():
+    utility = np.array([0.3, -0.5, 1.2])
+    habit = 2.0
+    table = choice_table(utility, habit)
+    np.testing.assert_allclose(table.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(table, logit_table(utility, habit), rtol=1e-12)
+    # Two channels neither of which is home: odds exp(u_a - u_b) whatever the home.
+    np.testing.assert_allclose(table[2, 0] / table[2, 1], np.exp(0.8), rtol=1e-12)
+    # The habit weight raises the home channel's odds by the factor exp(habit).
+    for k in range(3):
+        for c in range(3):
+            for j in range(3):
+                if len({k, c, j}) == 3:
+                    odds_home = table[k, k] / table[k, c]
+                    odds_away = table[j, k] / table[j, c]
+                    np.testing.assert_allclose(odds_home / odds_away, np.exp(habit), rtol=1e-12)
+    # Without habit, two channels: the plain binary logit.
+    np.testing.assert_allclose(
+        choice_table(np.array([0.0, 1.0]), 0.0),
+        [[1 / (1 + np.e), np.e / (1 + np.e)]] * 2,
+        rtol=1e-12,
+    )
+    # A channel's probability rises with its utility, in every row.
+    higher = choice_table(utility + np.array([0.0, 0.4, 0.0]), habit)
+    assert np.all(higher[:, 1] > table[:, 1])
+    assert np.all(np.delete(higher, 1, axis=1) < np.delete(table, 1, axis=1))
+
+
+def test_choice_table_awareness_adds_utility_only_off_the_home_channel():
+    utility = np.array([0.3, -0.5, 1.2])
+    awareness = np.array([0.0, 0.7, 0.0])
+    plain = choice_table(utility, 1.5)
+    aware = choice_table(utility, 1.5, awareness)
+    np.testing.assert_allclose(aware, logit_table(utility, 1.5, awareness), rtol=1e-12)
+    np.testing.assert_allclose(aware.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(aware[1], plain[1], rtol=1e-12)  # at home on channel 1
+    for k in (0, 2):  # elsewhere: channel 1's odds against any other rise by exp(0.7)
+        for c in (0, 2):
+            ratio = (aware[k, 1] / aware[k, c]) / (plain[k, 1] / plain[k, c])
+            np.testing.assert_allclose(ratio, np.exp(0.7), rtol=1e-12)
+    np.testing.assert_allclose(choice_table(utility, 1.5, np.zeros(3)), plain, rtol=1e-12)
+
+
+def test_choice_table_does_not_overflow_or_underflow_for_large_utilities():
+    # Rows differ by far more than exp can span (awareness 2000 off home 1, 800 + 3 at home 1):
+    # each row must be scaled by its own largest utility.
+    table = choice_table(np.array([800.0, 0.0, -5.0]), 3.0, np.array([0.0, 2000.0, 0.0]))
+    assert np.all(np.isfinite(table))
+    np.testing.assert_allclose(table.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(table[:, 1], [1.0, 0.0, 1.0], atol=1e-12)  # 2000 vs 803
+    np.testing.assert_allclose(table[1, 0], 1.0, atol=1e-12)  # at home on 1: no awareness
+
+
+def test_draw_frequencies_match_the_probability_rows():
+    probabilities = np.array(
+        [[0.2, 0.5, 0.3], [0.5, 0.0, 0.5], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [1 / 3] * 3]
+    )
+    per_row = 20_000
+    home = np.repeat(np.arange(len(probabilities)), per_row)
+    drawn = _draw(probabilities, home, np.random.default_rng(3))
+    assert drawn.dtype == np.int8
+    assert drawn.min() >= 0
+    assert drawn.max() <= 2  # never past the last channel
+    for k, row in enumerate(probabilities):
+        frequency = np.bincount(drawn[home == k], minlength=3) / per_row
+        # Each frequency is a binomial share of per_row draws; 5 sd (~0.016 at p = 0.5).
+        assert np.all(np.abs(frequency - row) <= binomial_tolerance(row, per_row) + 1e-12), (
+            k,
+            frequency,
+        )
+    # Impossible channels are never drawn, certain ones always.
+    assert not np.any(drawn[home == 1] == 1)
+    assert np.all(drawn[home == 2] == 2)
+    assert np.all(drawn[home == 3] == 0)
+
+
+CHOICE_SPEC = {"choice": {"quality": 2.0, "habit": 1.5}}
+
+
+def test_choose_draws_from_the_logit_of_constants_quality_steering_and_awareness():
+    spec = customers_spec(**CHOICE_SPEC)
+    per_home = 10_000
+    state = customer_state(np.repeat(np.arange(3), per_home), constants=[0.2, -0.1, -0.1])
+    conditions = channel_conditions(
+        quality=[1.2, 0.9, 1.0], steering=[0.5, 0.0, 0.0], awareness=[0.0, 0.8, 0.0]
+    )
+    # U = ASC + b_q Q + S (+ habit at home, + awareness elsewhere).
+    utility = np.array([0.2, -0.1, -0.1]) + 2.0 * np.array([1.2, 0.9, 1.0]) + [0.5, 0, 0]
+    expected = logit_table(utility, 1.5, [0.0, 0.8, 0.0])
+    # Every customer contacts, some of them twice: who holds indices, with repeats.
+    who = np.concatenate([np.arange(3 * per_home), np.arange(0, 3 * per_home, 3)])
+    choice = _choose(state, spec, conditions, who, np.random.default_rng(4))
+    assert len(choice) == len(who)
+    for k in range(3):
+        mine = choice[state.home[who] == k]
+        frequency = np.bincount(mine, minlength=3) / len(mine)
+        # Binomial shares of len(mine) draws; 5 sd.
+        assert np.all(np.abs(frequency - expected[k]) <= binomial_tolerance(expected[k], len(mine)))
+
+
+def test_choose_caps_a_channel_and_passes_its_overflow_to_the_unrestricted_ones():
+    spec = customers_spec(
+        channels={c: {"initial_share": 0.25} for c in ("web", "phone", "desk", "mail")},
+        **CHOICE_SPEC,
+    )
+    n = 40_000
+    home = np.repeat(np.arange(4), n // 4)
+    # Channel 0 is rare (~10 %) and capped at 0.3 (not binding); channel 1 popular (~45 %)
+    # and capped at 0.15; channels 2 and 3 are unrestricted, with different odds per home.
+    constants = [-1.0, 1.0, 0.3, -0.3]
+    state = customer_state(home, constants)
+    cap = [0.3, 0.15, 1.0, 1.0]
+    who = np.arange(n)
+    free = _choose(state, spec, channel_conditions(4), who, np.random.default_rng(5))
+    capped = _choose(state, spec, channel_conditions(4, cap=cap), who, np.random.default_rng(5))
+    assert np.sum(free == 1) > 0.15 * n  # the cap binds
+    assert np.sum(capped == 1) == int(0.15 * n)  # exactly the cap: the excess, no more
+    # The first draw is the same (same seed); only customers who chose channel 1 move, and
+    # never into the other restricted channel.
+    np.testing.assert_array_equal(capped[free != 1], free[free != 1])
+    moved = (free == 1) & (capped != 1)
+    assert np.all(np.isin(capped[moved], [2, 3]))
+    # The moved customers redraw between channels 2 and 3 in proportion to their own row's
+    # probabilities: channel 2 with p_k = P[k,2] / (P[k,2] + P[k,3]). The count of channel 2
+    # among them is a sum of independent Bernoulli(p_k) draws; 5 sd.
+    table = logit_table(np.array(constants) + 2.0, 1.5)
+    p = (table[:, 2] / (table[:, 2] + table[:, 3]))[home[moved]]
+    count = np.sum(capped[moved] == 2)
+    assert abs(count - p.sum()) < 5 * np.sqrt(np.sum(p * (1 - p))), (count, p.sum())
+
+
+def test_choose_with_a_closed_channel_and_a_second_cap():
+    spec = customers_spec(**CHOICE_SPEC)
+    n = 30_000
+    state = customer_state(np.repeat(np.arange(3), n // 3), [0.5, 0.0, 0.0])
+    cap = [1.0, 0.0, 0.05]  # phone closed, desk at most 5 %
+    choice = _choose(
+        state, spec, channel_conditions(cap=cap), np.arange(n), np.random.default_rng(6)
+    )
+    assert np.sum(choice == 1) == 0
+    assert np.sum(choice == 2) == int(0.05 * n)
+    assert np.sum(choice == 0) == n - int(0.05 * n)
+
+
+def test_choose_moves_only_the_excess_over_the_cap():
+    spec = customers_spec(**CHOICE_SPEC)
+    n = 9_000
+    state = customer_state(np.repeat(np.arange(3), n // 3), [0.0, 0.0, 0.0])
+    who = np.arange(n)
+    free = _choose(state, spec, channel_conditions(), who, np.random.default_rng(7))
+    # A cap that does not bind changes nothing (same seed, same draws).
+    loose = _choose(
+        state, spec, channel_conditions(cap=[0.9, 1.0, 1.0]), who, np.random.default_rng(7)
+    )
+    np.testing.assert_array_equal(loose, free)
+    # A cap one contact below the drawn count moves exactly that one contact.
+    web = int(np.sum(free == 0))
+    cap = (web - 0.5) / n  # int(cap x n) = web - 1
+    tight = _choose(
+        state, spec, channel_conditions(cap=[cap, 1.0, 1.0]), who, np.random.default_rng(7)
+    )
+    assert np.sum(tight == 0) == web - 1
+    assert np.sum(tight != free) == 1
+
+
+#: Two channels by hand: P = [[0.8, 0.2], [0.3, 0.7]], r = [0.5, 1.0]. A problem of home 0
+#: needs 1 / (0.8 x 0.5 + 0.2 x 1) = 1 / 0.6 contacts, one of home 1 needs 1 / 0.85.
+TWO_CHOICE = np.array([[0.8, 0.2], [0.3, 0.7]])
+TWO_RESOLUTION = np.array([0.5, 1.0])
+
+
+def test_stationary_homes_by_hand_on_two_channels():
+    # Moves: 0 -> 1 at rate 0.2 x 1 / 0.6 s = s / 3, 1 -> 0 at 0.3 x 0.5 / 0.85 s = 3 s / 17.
+    # Balance pi_0 s / 3 = pi_1 3 s / 17: pi = (9, 17) / 26, whatever s > 0.
+    current = np.array([0.5, 0.5])
+    for switching in (0.1, 1.0):
+        homes = stationary_homes(TWO_CHOICE, TWO_RESOLUTION, switching, current)
+        np.testing.assert_allclose(homes, [9 / 26, 17 / 26], rtol=1e-10)
+    assert stationary_homes(TWO_CHOICE, TWO_RESOLUTION, 0.0, current) is current
+
+
+def test_stationary_homes_is_a_fixed_point_of_the_switching_chain():
+    choice = choice_table(np.array([0.4, -0.2, 0.1, 0.0]), 2.0)
+    resolution = np.array([0.55, 0.7, 0.75, 0.9])
+    switching = 0.2
+    homes = stationary_homes(choice, resolution, switching, np.full(4, 0.25))
+    # The generator written out: k -> c != k at P[k,c] r_c s / sum_c' P[k,c'] r_c'.
+    generator = np.zeros((4, 4))
+    for k in range(4):
+        per_problem = 1.0 / sum(choice[k, c] * resolution[c] for c in range(4))
+        for c in range(4):
+            if c != k:
+                generator[k, c] = per_problem * choice[k, c] * resolution[c] * switching
+        generator[k, k] = -generator[k].sum()
+    np.testing.assert_allclose(homes @ generator, 0.0, atol=1e-12)
+    np.testing.assert_allclose(homes.sum(), 1.0, atol=1e-12)
+    assert np.all(homes > 0)
+
+
+def test_stationary_homes_leave_nobody_at_a_home_nobody_chooses():
+    # Channel 2 is never chosen: nobody moves there, so its home share is 0, never below.
+    # The rest is the two-channel chain: 0 -> 1 at 0.3 x 0.7 / 0.56 s, 1 -> 0 at
+    # 0.4 x 0.5 / 0.62 s (the share of home 2 drains into homes 0 and 1).
+    choice = np.array([[0.7, 0.3, 0.0], [0.4, 0.6, 0.0], [0.3, 0.3, 0.4]])
+    homes = stationary_homes(choice, np.array([0.5, 0.7, 0.8]), 0.1, np.full(3, 1 / 3))
+    assert np.all(homes >= 0)
+    assert homes[2] < 1e-12
+    up, down = 0.21 / 0.56, 0.2 / 0.62
+    np.testing.assert_allclose(homes[:2], [down / (up + down), up / (up + down)], rtol=1e-10)
+
+
+def test_contact_shares_count_the_repeats_of_unresolved_contacts():
+    # Everyone sticks to home, r = 1/2 and 1: a problem at home 0 takes 2 contacts, at 1 one.
+    shares = contact_shares(np.array([0.5, 0.5]), np.eye(2), TWO_RESOLUTION)
+    np.testing.assert_allclose(shares, [2 / 3, 1 / 3], rtol=1e-12)
+    # Mixed, homes (1/4, 3/4): contacts per problem-rate 0.25 / 0.6 (0.8, 0.2) from home 0 and
+    # 0.75 / 0.85 (0.3, 0.7) from home 1: channel 0 gets 1/3 + 9/34 = 122/204, channel 1
+    # 1/12 + 21/34 = 143/204; shares (122, 143) / 265.
+    shares = contact_shares(np.array([0.25, 0.75]), TWO_CHOICE, TWO_RESOLUTION)
+    np.testing.assert_allclose(shares, [122 / 265, 143 / 265], rtol=1e-12)
+
+
+def test_calibrate_reaches_a_channel_without_contacts_and_centres_the_constants():
+    spec = customers_spec()
+    resolution = np.array([0.55, 0.7, 0.75])
+    shares = np.array([0.5, 0.5, 0.0])
+    constants, homes = calibrate(shares, resolution, spec)
+    predicted = contact_shares(homes, choice_table(constants, spec.choice.habit), resolution)
+    # A zero share is aimed at as 1e-9 (the logit cannot reach 0 with finite constants).
+    np.testing.assert_allclose(predicted, shares, rtol=0, atol=1e-8)
+    assert predicted[2] > 0
+    # The constants are identified up to a common shift; they come back centred.
+    np.testing.assert_allclose(constants.mean(), 0.0, atol=1e-12)
+
+
+def test_calibrate_error_names_the_habit_the_shares_and_the_best_it_found(monkeypatch):
+    """When the root finder cannot reach the shares, calibrate raises a ValueError that says
+    which setting to change. The failure is forced here: the only failing inputs known (a
+    habit near 20 with rare switching) fail for numerical reasons, not by impossibility."""
+    import scipy.optimize
+
+    class Stuck:
+        """A root finder that gives up at its starting point (all constants 0)."""
+
+        x = np.zeros(2)
+
+    monkeypatch.setattr(scipy.optimize, "root", lambda *args, **kwargs: Stuck())
+    shares = {"web": 0.35123, "phone": 0.44877, "desk": 0.2}
+    spec = customers_spec(channels={c: {"initial_share": s} for c, s in shares.items()})
+    # The shares rounded to 4 decimals, the best shares found likewise, then the advice.
+    number = r"\d\.\d{1,4}"
+    best = rf"\(best \[{number}, {number}, {number}\]\)"
+    pattern = (
+        r"^customers\.choice\.habit = 3\.0: no channel constants reproduce the initial shares "
+        rf"\[0\.3512, 0\.4488, 0\.2\] {best}; use a weaker habit$"
+    )
+    with pytest.raises(ValueError, match=pattern) as error:
+        calibrate(np.array(list(shares.values())), np.array([0.55, 0.7, 0.75]), spec)
+    # The best it found are shares too: they add up to 1 up to the rounding (3 x 5e-5).
+    found = re.search(r"\(best \[(.*)\]\)", str(error.value)).group(1)
+    assert abs(sum(float(x) for x in found.split(", ")) - 1.0) <= 1.5e-4
+
+
+def test_calibrate_normalises_shares_that_add_up_to_almost_one():
+    # Validation lets initial_share values add up to 1 within 1e-6; calibrate aims at the
+    # normalised shares (contact shares always add up to 1).
+    spec = customers_spec()
+    shares, resolution = np.array([0.35, 0.45, 0.2000009]), np.array([0.55, 0.7, 0.75])
+    constants, homes = calibrate(shares, resolution, spec)
+    predicted = contact_shares(homes, choice_table(constants, spec.choice.habit), resolution)
+    np.testing.assert_allclose(predicted, shares / shares.sum(), rtol=0, atol=1e-8)
+
+
+def test_calibrate_without_switching_keeps_the_homes_of_the_target_shares():
+    # Without switching every home distribution is stationary; calibrate keeps the one under
+    # which customers who all stayed at home would make the target contacts (homes in
+    # proportion to share x resolution), and fits the constants to it.
+    spec = customers_spec(choice={"habit_learning": 0.0})
+    shares, resolution = np.array([0.25, 0.25, 0.5]), np.array([0.55, 0.7, 0.75])
+    constants, homes = calibrate(shares, resolution, spec)
+    np.testing.assert_allclose(contact_shares(homes, np.eye(3), resolution), shares, rtol=1e-12)
+    predicted = contact_shares(homes, choice_table(constants, spec.choice.habit), resolution)
+    np.testing.assert_allclose(predicted, shares, rtol=0, atol=1e-8)
+
+
+def simulate_resting_satisfaction(spec: Customers, r: np.ndarray, contacts: int) -> np.ndarray:
+    """Satisfaction right after each chain's last resolved contact among ``contacts`` contacts,
+    one independent chain per entry of ``r``, simulated contact by contact (no noise).
+
+    Whether a contact is the last resolved one depends only on the contacts after it, so the
+    value there is a draw from the resting distribution (once the start is forgotten).
+    """
+    rng = np.random.default_rng(11)
+    sat = spec.satisfaction
+    x1, x0 = sat.resolved_score, sat.resolved_score * sat.unresolved_factor
+    s = np.full(len(r), 0.5)
+    resting = np.full(len(r), np.nan)
+    for _ in range(contacts):
+        resolved = rng.random(len(r)) < r
+        s += sat.smoothing * (np.where(resolved, x1, x0) - s)
+        resting = np.where(resolved, s, resting)
+    return resting
+
+
+def test_stationary_satisfaction_matches_a_direct_simulation():
+    spec = customers_spec(satisfaction={"smoothing": 0.3})
+    chains = 20_000
+    rates = np.array([0.3, 0.65, 0.9])
+    # 80 contacts: the last resolved one comes after at least 40 others except with
+    # probability 0.7 ** 40 ~ 6e-7, and by then the start (0.5) is forgotten by 0.7 ** 40.
+    simulated = simulate_resting_satisfaction(spec, np.repeat(rates, chains), contacts=80)
+    assert not np.any(np.isnan(simulated))
+    expected = stationary_satisfaction(spec, rates)
+    for k in range(3):
+        values = simulated[chains * k : chains * (k + 1)]
+        # Independent chains: the mean's sd is the sample sd / sqrt(20,000); 5 sd (~1e-3).
+        tolerance = 5 * values.std() / np.sqrt(chains)
+        assert abs(values.mean() - expected[k]) < tolerance, (k, values.mean(), expected[k])
+    # Different resolution rates give clearly different means (not a vacuous check).
+    assert expected[2] - expected[0] > 0.05
+
+
+def test_stationary_satisfaction_closed_forms():
+    sat = {"resolved_score": 0.8, "unresolved_factor": 0.5}
+    x1, x0 = 0.8, 0.4
+    r = np.array([0.0, 0.3, 1.0])
+    # r = 1: every contact resolved, the average rests at the resolved score.
+    for a in (0.1, 0.3, 1.0):
+        spec = customers_spec(satisfaction={**sat, "smoothing": a})
+        np.testing.assert_allclose(stationary_satisfaction(spec, np.array([1.0])), [x1])
+        # r -> 0: endless unresolved contacts (x0) then one resolved: a x1 + (1 - a) x0.
+        got = stationary_satisfaction(spec, np.array([0.0]))
+        np.testing.assert_allclose(got, [a * x1 + (1 - a) * x0], rtol=1e-6)
+    # a = 1: satisfaction is the last contact's score, which is resolved at rest.
+    spec = customers_spec(satisfaction={**sat, "smoothing": 1.0})
+    np.testing.assert_allclose(stationary_satisfaction(spec, r), x1, rtol=1e-12)
+    # a = 0: never updated; starts at the mean contact score.
+    spec = customers_spec(satisfaction={**sat, "smoothing": 0.0})
+    np.testing.assert_allclose(stationary_satisfaction(spec, r), r * x1 + (1 - r) * x0)
+
+
+def test_init_customers_starts_in_the_calibrated_stationary_state():
+    population = 40_000
+    spec = customers_spec(population=population, contact_rate=0.5)
+    resolution = np.array([0.55, 0.7, 0.75])
+    state = init_customers(spec, resolution, np.random.default_rng(8))
+    constants, homes = calibrate(np.array([0.35, 0.45, 0.20]), resolution, spec)
+    np.testing.assert_allclose(state.constants, constants, rtol=1e-12)
+    assert state.size == population
+    assert state.home.dtype == np.int8
+    assert state.satisfaction.dtype == np.float32
+    assert state.active.dtype == bool
+    assert state.active.all()
+    # Homes: multinomial draw from the stationary homes; 5 binomial sd per channel.
+    frequency = np.bincount(state.home, minlength=3) / population
+    assert np.all(np.abs(frequency - homes) < binomial_tolerance(homes, population))
+    # Satisfaction at its stationary mean for the home's per-contact resolution ...
+    per_contact = choice_table(constants, spec.choice.habit) @ resolution
+    resting = stationary_satisfaction(spec, per_contact).astype(np.float32)
+    mid = np.zeros(population, dtype=bool)
+    mid[state.pending] = True
+    np.testing.assert_array_equal(state.satisfaction[~mid], resting[state.home[~mid]])
+    # ... moved once toward the unresolved score for those whose contact comes back.
+    a, unresolved = 0.3, 0.75 * 0.6
+    after = resting + np.float32(a) * (np.float32(unresolved) - resting)
+    np.testing.assert_allclose(state.satisfaction[mid], after[state.home[mid]], rtol=1e-6)
+    # Returning contacts: Poisson with mean rate (1 / r_k - 1) per customer of home k; the
+    # count per home is Poisson too, sd sqrt(mean); 5 sd.
+    returning = np.bincount(state.home[state.pending], minlength=3)
+    mean = np.bincount(state.home, minlength=3) * 0.5 * (1 / per_contact - 1)
+    assert np.all(np.abs(returning - mean) < 5 * np.sqrt(mean)), (returning, mean)
+    assert np.all(np.diff(state.pending) >= 0)  # one customer's repeats side by side
+
+
+def test_contacting_returns_the_pending_then_new_contacts_of_active_customers():
+    n = 1000
+    active = np.arange(n) % 2 == 1
+    pending = [3, 3, 5]
+    state = customer_state(np.zeros(n), [0.0], active=active, pending=pending)
+    spec = customers_spec(contact_rate=0.3)
+    rng = np.random.default_rng(9)
+    calls, new = 200, 0
+    for _ in range(calls):
+        who = _contacting(state, spec, rng)
+        np.testing.assert_array_equal(who[:3], pending)
+        assert np.all(state.active[who[3:]])
+        new += len(who) - 3
+    # The new contacts are Binomial(500 active, 0.3) a week: pooled Binomial(100,000, 0.3),
+    # sd ~145; 5 sd.
+    trials = calls * active.sum()
+    assert abs(new - 0.3 * trials) < 5 * np.sqrt(trials * 0.3 * 0.7)
+
+
+def test_contacting_picks_every_active_customer_alike():
+    active = np.array([True, False, True, True, False, True, True])
+    state = customer_state(np.zeros(7), [0.0], active=active)
+    spec = customers_spec(contact_rate=1.0)
+    rng = np.random.default_rng(10)
+    who = np.concatenate([_contacting(state, spec, rng) for _ in range(400)])
+    assert len(who) == 400 * 5  # everyone active contacts, with rate 1
+    counts = np.bincount(who, minlength=7)
+    assert counts[~active].sum() == 0
+    # Uniform over the 5 active customers: each count is Binomial(2000, 1/5), sd ~18; 5 sd.
+    assert np.all(np.abs(counts[active] - 400) < 5 * np.sqrt(2000 * 0.2 * 0.8)), counts
+
+
+def test_contacting_without_active_customers_or_without_new_contacts():
+    state = customer_state(np.zeros(4), [0.0], active=[False] * 4, pending=[1, 2])
+    rng = np.random.default_rng(0)
+    who = _contacting(state, customers_spec(contact_rate=1.0), rng)
+    np.testing.assert_array_equal(who, [1, 2])
+    state = customer_state(np.zeros(4), [0.0], pending=[2])
+    who = _contacting(state, customers_spec(contact_rate=0.0), rng)
+    np.testing.assert_array_equal(who, [2])
+    assert who.dtype == np.int64
+
+
+def test_experience_moves_satisfaction_toward_the_contact_score():
+    spec = customers_spec(
+        satisfaction={
+            "smoothing": 0.3,
+            "resolved_score": 0.75,
+            "unresolved_factor": 0.6,
+            "noise": 0.0,
+        }
+    )
+    state = customer_state(np.zeros(6), [0.0], satisfaction=0.5)
+    state.satisfaction[:] = [0.5, 0.2, 0.9, 0.4, 0.6, 0.7]
+    conditions = channel_conditions(quality=[1.2, 0.8, 1.5])
+    who = np.array([0, 1, 2, 3, 5])
+    choice = np.array([0, 1, 2, 2, 0], dtype=np.int8)
+    resolved = np.array([True, False, True, False, False])
+    _experience(state, spec, conditions, who, choice, resolved, np.random.default_rng(0))
+    # Scores 0.75 Q_c, times 0.6 when unresolved, clipped to [0, 1]:
+    # 0.9, 0.36, 1.125 -> 1, 0.675, 0.54.
+    score = np.array([0.9, 0.36, 1.0, 0.675, 0.54])
+    start = np.array([0.5, 0.2, 0.9, 0.4, 0.7])
+    np.testing.assert_allclose(state.satisfaction[who], start + 0.3 * (score - start), rtol=1e-6)
+    assert state.satisfaction[4] == np.float32(0.6)  # no contact, no change
+
+
+def test_experience_noise_has_the_given_sd_and_scores_stay_in_bounds():
+    n = 50_000
+    spec = customers_spec(satisfaction={"smoothing": 0.5, "resolved_score": 0.5, "noise": 0.1})
+    state = customer_state(np.zeros(n), [0.0], satisfaction=0.5)
+    who = np.arange(n)
+    choice = np.repeat(np.array([0, 1], dtype=np.int8), n // 2)
+    resolved = np.ones(n, dtype=bool)
+    # Channel 0's score 0.5 x 1 = 0.5 sits mid-range; channel 1's 0.5 x 1.9 = 0.95 near 1.
+    conditions = channel_conditions(2, quality=[1.0, 1.9])
+    _experience(state, spec, conditions, who, choice, resolved, np.random.default_rng(12))
+    score = (state.satisfaction - 0.5) / 0.5 + 0.5  # the contact scores, recovered
+    middle = score[: n // 2]
+    # Normal(0.5, 0.1) is clipped only beyond 5 sd here. Sample sd of 25,000 normal draws has
+    # relative sd 1 / sqrt(2 x 25,000) ~ 0.45 %; 5 sd. Mean: sd 0.1 / sqrt(25,000); 5 sd.
+    assert abs(middle.std() / 0.1 - 1) < 5 / np.sqrt(n)
+    assert abs(middle.mean() - 0.5) < 5 * 0.1 / np.sqrt(n // 2)
+    # Near 1 about 31 % of the scores would pass 1 (0.95 + 0.1 z > 1 for z > 0.5): clipped.
+    high = score[n // 2 :]
+    assert high.max() <= 1.0 + 1e-6
+    at_one = np.mean(high > 1.0 - 1e-6)
+    assert abs(at_one - 0.3085) < 5 * np.sqrt(0.31 * 0.69 / (n // 2))
+
+
+def test_experience_clips_scores_at_zero():
+    n = 10_000
+    spec = customers_spec(satisfaction={"smoothing": 1.0, "resolved_score": 0.05, "noise": 0.1})
+    state = customer_state(np.zeros(n), [0.0], satisfaction=0.5)
+    resolved = np.ones(n, dtype=bool)
+    choice = np.zeros(n, dtype=np.int8)
+    _experience(
+        state,
+        spec,
+        channel_conditions(1),
+        np.arange(n),
+        choice,
+        resolved,
+        np.random.default_rng(13),
+    )
+    # With a = 1 satisfaction is the score: 0.05 + 0.1 z, clipped at 0 for z < -0.5 (30.85 %).
+    assert state.satisfaction.min() == 0.0
+    assert abs(np.mean(state.satisfaction == 0.0) - 0.3085) < 5 * np.sqrt(0.31 * 0.69 / n)
+
+
+def test_learn_habit_moves_home_only_after_a_resolved_contact_elsewhere():
+    n = 40_000
+    home = np.repeat(np.arange(2), n // 2)
+    rng = np.random.default_rng(14)
+    choice = rng.integers(0, 2, n).astype(np.int8)
+    resolved = rng.random(n) < 0.5
+    eligible = resolved & (choice != home)
+    for learning in (0.0, 1.0):
+        state = customer_state(home, [0.0, 0.0])
+        _learn_habit(
+            state,
+            customers_spec(choice={"habit_learning": learning}),
+            np.arange(n),
+            choice,
+            resolved,
+            rng,
+        )
+        expected = np.where(eligible & (learning == 1.0), choice, home)
+        np.testing.assert_array_equal(state.home, expected)
+    state = customer_state(home, [0.0, 0.0])
+    _learn_habit(
+        state, customers_spec(choice={"habit_learning": 0.25}), np.arange(n), choice, resolved, rng
+    )
+    changed = state.home != home
+    assert not np.any(changed & ~eligible)
+    np.testing.assert_array_equal(state.home[changed], choice[changed])
+    # Each eligible contact moves with probability 0.25: binomial share; 5 sd.
+    share = changed[eligible].mean()
+    assert abs(share - 0.25) < binomial_tolerance(0.25, eligible.sum())
+
+
+def test_churn_only_below_churn_below_and_only_after_a_contact():
+    state = customer_state(np.zeros(6), [0.0])
+    state.satisfaction[:] = [0.2, 0.5, 0.49, 0.8, 0.1, 0.0]
+    who = np.array([0, 1, 2, 3, 5])
+    spec = customers_spec(satisfaction={"churn_below": 0.5, "churn_rate": 1.0})
+    _churn(state, spec, who, np.random.default_rng(0))
+    # 0.5 is not below 0.5; customer 4 is unhappy but made no contact.
+    np.testing.assert_array_equal(state.active, [False, True, False, True, True, False])
+    state = customer_state(np.zeros(6), [0.0], satisfaction=0.1)
+    _churn(
+        state,
+        customers_spec(satisfaction={"churn_below": 0.5, "churn_rate": 0.0}),
+        who,
+        np.random.default_rng(0),
+    )
+    assert state.active.all()
+
+
+def test_churn_rate_is_the_probability_of_leaving():
+    n = 20_000
+    state = customer_state(np.zeros(n), [0.0], satisfaction=0.3)
+    state.satisfaction[n // 2 :] = 0.7  # the second half is content
+    spec = customers_spec(satisfaction={"churn_below": 0.5, "churn_rate": 0.2})
+    _churn(state, spec, np.arange(n), np.random.default_rng(15))
+    assert state.active[n // 2 :].all()
+    left = 1.0 - state.active[: n // 2].mean()
+    assert abs(left - 0.2) < binomial_tolerance(0.2, n // 2)  # 5 binomial sd
+
+
+def serve_setup(n=20_000, **satisfaction):
+    """Customers with random homes, 1,000 of them churned already."""
+    rng = np.random.default_rng(16)
+    state = customer_state(rng.integers(0, 3, n), [0.0, 0.0, 0.0], satisfaction=0.6)
+    state.active[:1000] = False
+    spec = customers_spec(
+        population=n,
+        contact_rate=0.3,
+        satisfaction={"churn_below": 0.7, "churn_rate": 0.5, **satisfaction},
+    )
+    return state, spec
+
+
+def test_serve_customers_conserves_customers_and_counts_the_week():
+    state, spec = serve_setup()
+    state.pending = np.array([1500, 1500, 2000], dtype=np.int64)
+    conditions = channel_conditions(resolution=[1.0, 0.0, 0.5])
+    week = serve_customers(state, spec, conditions, np.random.default_rng(17))
+    # Churned is cumulative (the 1,000 from before included); active + churned = population.
+    assert week.churned == state.size - state.active.sum()
+    assert week.churned > 1000 + 100  # after a contact every customer is below 0.7
+    assert week.contacts.shape == (3,)
+    assert week.contacts.sum() >= 3 + 0.25 * (state.size - 1000)  # pending + ~0.3 x 19,000
+    # Web always resolves, phone never, desk half the time: Binomial(desk contacts, 0.5).
+    desk_resolved = week.resolved - week.contacts[0]
+    assert abs(desk_resolved - 0.5 * week.contacts[2]) < 5 * np.sqrt(0.25 * week.contacts[2])
+    # Pending: unresolved contacts of customers still active.
+    assert np.all(state.active[state.pending])
+    assert len(state.pending) <= week.contacts[1] + week.contacts[2] - desk_resolved
+    np.testing.assert_allclose(
+        week.satisfaction, state.satisfaction[state.active].astype(np.float64).mean(), rtol=1e-12
+    )
+
+
+def test_serve_customers_without_churn_keeps_every_unresolved_contact():
+    state, spec = serve_setup(churn_rate=0.0)
+    conditions = channel_conditions(resolution=[1.0, 0.0, 0.5])
+    week = serve_customers(state, spec, conditions, np.random.default_rng(18))
+    assert week.churned == 1000
+    assert len(state.pending) == week.contacts.sum() - week.resolved
+    assert np.all(state.active[state.pending])
+
+
+def test_serve_customers_pending_are_the_unresolved_contacts_of_the_active():
+    # No new contacts: the week's contacts are exactly last week's pending ones.
+    state, spec = serve_setup()
+    spec = spec.model_copy(update={"contact_rate": 0.0})
+    who = np.arange(1000, 9000, dtype=np.int64)
+    state.pending = who
+    # Nothing resolved: every contact of a customer who stays comes back.
+    week = serve_customers(
+        state, spec, channel_conditions(resolution=0.0), np.random.default_rng(19)
+    )
+    assert week.contacts.sum() == len(who)
+    assert week.resolved == 0
+    assert 0 < week.churned - 1000 < len(who)  # some of them left, not all
+    np.testing.assert_array_equal(state.pending, who[state.active[who]])
+    assert state.active[9000:].all()  # no contact, no churn (though all below churn_below)
+    # Everything resolved: nothing comes back.
+    state.pending = who
+    week = serve_customers(
+        state, spec, channel_conditions(resolution=1.0), np.random.default_rng(20)
+    )
+    assert week.resolved == week.contacts.sum() > 0
+    assert len(state.pending) == 0
+
+
+def test_serve_customers_when_everyone_has_left():
+    state, spec = serve_setup(n=50)
+    state.active[:] = False
+    week = serve_customers(state, spec, channel_conditions(), np.random.default_rng(21))
+    np.testing.assert_array_equal(week.contacts, [0, 0, 0])
+    assert week.resolved == 0
+    assert week.churned == 50
+    assert np.isnan(week.satisfaction)
