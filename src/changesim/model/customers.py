@@ -80,6 +80,11 @@ def stationary_homes(
     rates = per_problem[:, None] * choice * resolution[None, :] * switching
     np.fill_diagonal(rates, 0.0)
     generator = rates - np.diag(rates.sum(axis=1))
+    # Scale to entries of order 1: with a strong habit and rare switching the rates are about
+    # 1e-11, and least squares on the unscaled system is accurate only to about 1e-7.
+    scale = np.abs(generator).max()
+    if scale > 0:  # zero with one channel: nobody can move
+        generator /= scale
     channels = len(resolution)
     system = np.vstack([generator.T, np.ones(channels)])
     rhs = np.append(np.zeros(channels), 1.0)
