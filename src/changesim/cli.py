@@ -54,7 +54,7 @@ def _load_all(files: list[Path], *, data_files: bool = False) -> dict[Path, Scen
         try:
             scenarios[file] = load_scenario(file)
             if data_files:
-                check_data_files(scenarios[file])
+                check_data_files(scenarios[file], str(file))
         except ScenarioError as error:
             problems.extend(error.problems)
     if problems:
@@ -148,6 +148,12 @@ def compare(
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
                 command=" ".join(sys.argv),
             )
+        )
+    if comparison.recomputed:
+        typer.echo(
+            f"note: {len(comparison.recomputed)} stored run(s) in {out / 'runs'} could not be "
+            f"read and were run again: {', '.join(comparison.recomputed)}",
+            err=True,
         )
     _print_comparison(comparison.summary, len(comparison.seeds), comparison.currency)
     typer.echo(f"report: {out / 'report.html'}")

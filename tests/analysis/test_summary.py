@@ -327,3 +327,13 @@ def test_weeks_without_satisfaction_are_left_out() -> None:
     assert summary["mean_satisfaction"] == pytest.approx(2.6 / 4)
     assert summary["satisfaction_recovery_week"] == 2.0
     assert math.isnan(summary["final_satisfaction"])
+
+
+def test_no_satisfaction_in_any_week_gives_nan_not_an_error() -> None:
+    """Everyone churned in week 0: the satisfaction metrics are undefined (NaN), the rest
+    stays a number."""
+    rows = customers(satisfaction=[np.nan] * 6)
+    summary = customer_summary(rows)
+    for name in ("final_satisfaction", "mean_satisfaction", "satisfaction_recovery_week"):
+        assert math.isnan(summary[name]), name
+    assert summary["total_contacts"] == 900

@@ -19,9 +19,11 @@ from changesim.model.state import NOT_YET
 from changesim.scenario.customers import Feed
 from tests.builders import (
     BACK,
+    BO,
     FRONT,
     NO_STEERING,
     SCENARIOS,
+    WEB,
     cutover,
     example,
     load_example,
@@ -511,3 +513,9 @@ def test_conditions_resolution_is_clipped_at_zero():
     conditions = coupling.conditions(state, np.array([np.nan, np.nan, 0.0, 0.0, 0.0]))
     np.testing.assert_allclose(conditions.resolution, [0.0, 0.35, 0.75], rtol=1e-12)
     np.testing.assert_allclose(conditions.quality, [-0.5, 0.5, 1.0], rtol=1e-12)
+
+
+def test_the_coupling_needs_customers() -> None:
+    scenario = changesim.load_scenario(org([BO, WEB]))
+    with pytest.raises(ValueError, match=r"^the channel coupling needs a scenario with customers$"):
+        ChannelCoupling(scenario)

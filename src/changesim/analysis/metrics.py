@@ -36,6 +36,8 @@ class Metric:
         kept in the data but not in the headline tables.
     never : bool
         NaN means "never reached" (a milestone) rather than "not available".
+    nan_when : str
+        When the metric is NaN (undefined); empty for metrics that are always a finite number.
     """
 
     name: str
@@ -45,6 +47,7 @@ class Metric:
     fmt: str
     group: Literal["adoption", "customers", "detail"]
     never: bool = False
+    nan_when: str = ""
 
     def format(self, value: float) -> str:
         """``value`` with the metric's precision; 'never' or '–' for NaN."""
@@ -64,22 +67,52 @@ class Metric:
         return self.label
 
 
+NEVER_REACHED = "the level is never reached within the run"
+ROGERS_NAN = "fewer than two adopters, or all adopted the same number of weeks after opening"
+
+
 def _metrics(*metrics: Metric) -> dict[str, Metric]:
     return {metric.name: metric for metric in metrics}
 
 
 #: All summary metrics in display order.
 METRICS: dict[str, Metric] = _metrics(
-    Metric("weeks_to_50", "weeks to 50%", "weeks", "lower", ".1f", "adoption", never=True),
-    Metric("weeks_to_80", "weeks to 80%", "weeks", "lower", ".1f", "adoption", never=True),
-    Metric("weeks_to_95", "weeks to 95%", "weeks", "lower", ".1f", "adoption", never=True),
+    *(
+        Metric(
+            f"weeks_to_{level}",
+            f"weeks to {level}%",
+            "weeks",
+            "lower",
+            ".1f",
+            "adoption",
+            never=True,
+            nan_when=NEVER_REACHED,
+        )
+        for level in (50, 80, 95)
+    ),
     Metric("final_adopted_share", "final adopted share", "share", "higher", ".3f", "adoption"),
     Metric("quality_dip_depth", "quality dip depth", "relative", "lower", ".3f", "adoption"),
     Metric("quality_dip_weeks", "weeks below old quality", "weeks", "lower", ".1f", "adoption"),
     Metric("non_adopter_share", "non-adopters", "share", "lower", ".3f", "adoption"),
     Metric("total_intervention_cost", "intervention cost", "currency", "lower", ",.0f", "adoption"),
-    Metric("final_satisfaction", "final satisfaction", "score", "higher", ".3f", "customers"),
-    Metric("mean_satisfaction", "mean satisfaction", "score", "higher", ".3f", "customers"),
+    Metric(
+        "final_satisfaction",
+        "final satisfaction",
+        "score",
+        "higher",
+        ".3f",
+        "customers",
+        nan_when="no active customer is left at the end",
+    ),
+    Metric(
+        "mean_satisfaction",
+        "mean satisfaction",
+        "score",
+        "higher",
+        ".3f",
+        "customers",
+        nan_when="no week had an active customer",
+    ),
     Metric(
         "satisfaction_recovery_week",
         "satisfaction back at start (week)",
@@ -88,6 +121,7 @@ METRICS: dict[str, Metric] = _metrics(
         ".1f",
         "customers",
         never=True,
+        nan_when="satisfaction never comes back to its week-0 level, or no customer is left",
     ),
     Metric(
         "final_self_service_share",
@@ -96,6 +130,7 @@ METRICS: dict[str, Metric] = _metrics(
         "higher",
         ".3f",
         "customers",
+        nan_when="no contacts in the last four weeks",
     ),
     Metric("churned_share", "churned customers", "share", "lower", ".3f", "customers"),
     Metric(
@@ -105,6 +140,7 @@ METRICS: dict[str, Metric] = _metrics(
         "higher",
         ".3f",
         "customers",
+        nan_when="no contacts",
     ),
     Metric("total_contacts", "contacts", "contacts", None, ",.0f", "customers"),
     Metric("total_contact_cost", "contact cost", "currency", "lower", ",.0f", "customers"),
@@ -115,12 +151,31 @@ METRICS: dict[str, Metric] = _metrics(
         "lower",
         ",.2f",
         "customers",
+        nan_when="no contact was resolved",
     ),
-    Metric("rogers_innovators", "innovators", "share", None, ".3f", "detail"),
-    Metric("rogers_early_adopters", "early adopters", "share", None, ".3f", "detail"),
-    Metric("rogers_early_majority", "early majority", "share", None, ".3f", "detail"),
-    Metric("rogers_late_majority", "late majority", "share", None, ".3f", "detail"),
-    Metric("rogers_laggards", "laggards", "share", None, ".3f", "detail"),
+    Metric("rogers_innovators", "innovators", "share", None, ".3f", "detail", nan_when=ROGERS_NAN),
+    Metric(
+        "rogers_early_adopters",
+        "early adopters",
+        "share",
+        None,
+        ".3f",
+        "detail",
+        nan_when=ROGERS_NAN,
+    ),
+    Metric(
+        "rogers_early_majority",
+        "early majority",
+        "share",
+        None,
+        ".3f",
+        "detail",
+        nan_when=ROGERS_NAN,
+    ),
+    Metric(
+        "rogers_late_majority", "late majority", "share", None, ".3f", "detail", nan_when=ROGERS_NAN
+    ),
+    Metric("rogers_laggards", "laggards", "share", None, ".3f", "detail", nan_when=ROGERS_NAN),
     Metric("final_readiness_mean", "final mean readiness", "score", "higher", ".3f", "detail"),
     Metric("final_resistance_mean", "final mean resistance", "score", "lower", ".3f", "detail"),
 )

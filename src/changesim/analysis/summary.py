@@ -92,7 +92,8 @@ def customer_summary(org: pd.DataFrame) -> dict[str, float]:
     mean_first_contact_resolution (resolved / contacts over the run), total_contacts,
     total_contact_cost, cost_per_resolved_contact, satisfaction_recovery_week (first week after
     the lowest satisfaction in which it is back at its week-0 level; 0 if it never fell below
-    it, NaN if it never came back).
+    it, NaN if it never came back). Satisfaction is NaN in weeks without active customers;
+    the satisfaction metrics are NaN when no week had any.
     """
     weeks = org["week"].to_numpy()
     satisfaction = org["satisfaction"].to_numpy()
@@ -104,12 +105,16 @@ def customer_summary(org: pd.DataFrame) -> dict[str, float]:
     )
     tail = slice(-FINAL_WINDOW, None)
     resolved = np.nansum(org["first_contact_resolution"].to_numpy() * contacts)
-    lowest = int(np.nanargmin(satisfaction))
-    after = satisfaction[lowest:] >= satisfaction[0]
-    recovered = weeks[lowest + int(np.argmax(after))] if after.any() else float("nan")
+    measured = ~np.isnan(satisfaction)  # NaN once no customer is left
+    recovered = mean = float("nan")
+    if measured.any():
+        lowest = int(np.nanargmin(satisfaction))
+        after = satisfaction[lowest:] >= satisfaction[0]
+        recovered = weeks[lowest + int(np.argmax(after))] if after.any() else float("nan")
+        mean = float(satisfaction[measured].mean())
     return {
         "final_satisfaction": float(satisfaction[-1]),
-        "mean_satisfaction": float(np.nanmean(satisfaction)),
+        "mean_satisfaction": mean,
         "final_self_service_share": float(
             np.sum((self_service * contacts)[tail]) / np.sum(contacts[tail])
         )

@@ -138,6 +138,8 @@ def _lattice_edges(
     ``start`` and ``size`` give, per employee, its block's first index and length.
     """
     n = len(start)
+    if n:  # offsets beyond the largest block only give repeats that are dropped
+        half_degree = min(half_degree, int(size.max()) - 1)
     offsets = np.arange(1, half_degree + 1)
     position = np.arange(n) - start
     sources = np.repeat(np.arange(n), half_degree)

@@ -6,12 +6,14 @@ file, the column, the first bad row and what is allowed.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from changesim.scenario import Problem, ScenarioError
+from changesim.scenario.files import file_problem
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,9 +51,7 @@ def read_population_table(
     frame = read_table(path)
     file = str(path)
     if "unit" not in frame.columns:
-        raise ScenarioError(
-            [Problem(file, "unit", "the table needs a 'unit' column", list(frame.columns))]
-        )
+        raise ScenarioError([_missing_columns(file, "unit", "a 'unit' column", frame)])
     problems: list[Problem] = []
 
     def first_bad(column: str, bad: np.ndarray, allowed: str) -> None:
@@ -92,8 +92,9 @@ def read_population_table(
             )
     for trait in TRAITS:
         if trait in frame.columns:
-            values = frame[trait].to_numpy(dtype=float, na_value=np.nan)
+            values = numbers(frame[trait])
             first_bad(trait, ~((values >= 0) & (values <= 1)), "must be a number in [0, 1]")
+            frame[trait] = values
     if "role" in frame.columns:
         first_bad(
             "role",
@@ -128,20 +129,53 @@ def read_population_table(
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file into a DataFrame, with a clear error if that fails."""
+    """Read a CSV or Parquet file into a DataFrame, with a clear error if that fails.
+
+    The error says why (the reader's first line, at most 160 characters) but never quotes the
+    file's content.
+    """
     import pandas as pd
 
     file = str(path)
-    if not path.is_file():
-        raise ScenarioError([Problem(file, "", "no such table file", has_value=False)])
+    problem = file_problem(path)
+    if problem is not None:
+        message = "no such table file" if problem == "no such file" else problem
+        raise ScenarioError([Problem(file, "", message, has_value=False)])
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             return pd.read_parquet(path)
         return pd.read_csv(path)
     except Exception as error:  # pandas raises many types; all mean "cannot read"
+        reason = (str(error).splitlines() or [type(error).__name__])[0][:160]
         raise ScenarioError(
-            [Problem(file, "", f"cannot read the table: {error}", has_value=False)]
+            [Problem(file, "", f"cannot read the table: {reason}", has_value=False)]
         ) from None
+
+
+def numbers(column: pd.Series) -> np.ndarray:
+    """A table column as floats; text that is not a number becomes NaN (and is reported)."""
+    import pandas as pd
+
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+#: Column names that look like a table's header (not a line of some other file).
+_HEADER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .\-]{0,40}$")
+
+
+def _missing_columns(file: str, column: str, needed: str, frame: pd.DataFrame) -> Problem:
+    """The problem of a table without a needed column: the columns it has, if they look like
+    a header; otherwise only how many, so that another file's content is not printed."""
+    names = [str(c) for c in frame.columns]
+    if names and len(names) <= 20 and all(_HEADER_NAME.match(n) for n in names):
+        return Problem(file, column, f"the table needs {needed}", names)
+    return Problem(
+        file,
+        column,
+        f"the table needs {needed}; its first line has {len(names)} fields that do not look "
+        "like column names (is this a CSV table?)",
+        has_value=False,
+    )
 
 
 def edge_list_indices(path: Path, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -152,27 +186,25 @@ def edge_list_indices(path: Path, ids: np.ndarray) -> tuple[np.ndarray, np.ndarr
     ScenarioError
         If the file cannot be read, lacks a column, or names an id not in ``ids``.
     """
+    import pandas as pd
+
     frame = read_table(path)
     file = str(path)
     missing = [c for c in ("source", "target") if c not in frame.columns]
     if missing:
         raise ScenarioError(
-            [
-                Problem(
-                    file,
-                    missing[0],
-                    "the edge list needs columns 'source' and 'target'",
-                    list(frame.columns),
-                )
-            ]
+            [_missing_columns(file, missing[0], "columns 'source' and 'target'", frame)]
         )
-    order = np.argsort(ids, kind="stable")
-    sorted_ids = ids[order]
+    index = pd.Index(ids)  # hashed lookup: ids of any type, mixed types included
     ends = []
     for column in ("source", "target"):
         wanted = frame[column].to_numpy()
-        pos = np.clip(np.searchsorted(sorted_ids, wanted), 0, len(sorted_ids) - 1)
-        unknown = sorted_ids[pos] != wanted
+        pos = index.get_indexer(wanted)
+        if (pos < 0).any() and pd.api.types.is_numeric_dtype(index):
+            # One word in a column makes pandas read all of it as text: match numbers anyway.
+            numeric = pd.to_numeric(pd.Series(wanted), errors="coerce").to_numpy()
+            pos = np.where(pos < 0, index.get_indexer(numeric), pos)
+        unknown = pos < 0
         if unknown.any():
             raise ScenarioError(
                 [
@@ -185,25 +217,35 @@ def edge_list_indices(path: Path, ids: np.ndarray) -> tuple[np.ndarray, np.ndarr
                     )
                 ]
             )
-        ends.append(order[pos])
+        ends.append(pos.astype(np.int64))
     return ends[0], ends[1]
 
 
-def check_data_files(scenario: Scenario) -> None:
-    """Read the population table and edge list a scenario names, without simulating.
+def check_data_files(scenario: Scenario, label: str | None = None) -> None:
+    """Read the population table and edge list a scenario names, and check that a run fits in
+    memory, without simulating.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    label : str, optional
+        Where the scenario came from (its file), for the memory message.
 
     Raises
     ------
     ScenarioError
         With the file, column and row of every problem found.
     """
+    from changesim.build.resources import check_memory
+
     ids = None
+    units = scenario.organisation.units
     if scenario.population.table is not None:
-        units = scenario.organisation.units
         ids = read_population_table(
             scenario.population.table, [u.name for u in units], [u.headcount for u in units]
         )["id"]
+    employees = len(ids) if ids is not None else sum(u.headcount or 0 for u in units)
+    check_memory(scenario, employees, label)
     if scenario.network.kind == "edge_list":
-        if ids is None:
-            ids = np.arange(sum(u.headcount or 0 for u in scenario.organisation.units))
-        edge_list_indices(scenario.network.file, ids)
+        edge_list_indices(scenario.network.file, np.arange(employees) if ids is None else ids)

@@ -53,6 +53,8 @@ class Comparison:
         Where each route came from (file path or scenario name).
     version : str
         changesim version that made the comparison.
+    recomputed : list of str
+        Stored runs that were found damaged (unreadable) and run again.
     """
 
     scenarios: dict[str, Scenario]
@@ -64,6 +66,7 @@ class Comparison:
     differences: pd.DataFrame
     sources: list[str]
     version: str = field(default=__version__)
+    recomputed: list[str] = field(default_factory=list)
 
     @property
     def routes(self) -> list[str]:
@@ -252,6 +255,7 @@ def compare(
         summary=summary_table(runs.summaries),
         differences=paired_differences(runs.summaries, reference),
         sources=labels,
+        recomputed=[] if store is None else list(store.damaged),
     )
     if out is not None:
         comparison.save(out, command=command)

@@ -13,8 +13,10 @@ import re
 from pathlib import Path
 
 import pandas as pd
+from pyarrow.lib import ArrowException
 
 from changesim.scenario import Scenario
+from changesim.scenario.files import file_problem
 from changesim.version import __version__
 
 
@@ -26,7 +28,7 @@ def scenario_key(scenario: Scenario) -> str:
     digest.update(__version__.encode())
     files = [scenario.population.table, getattr(scenario.network, "file", None)]
     for path in files:
-        if path is not None and Path(path).is_file():
+        if path is not None and file_problem(Path(path)) is None:
             digest.update(Path(path).read_bytes())
     return digest.hexdigest()[:12]
 
@@ -47,6 +49,9 @@ class RunStore:
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
+        #: Runs whose stored files could not be read (empty, truncated, not Parquet or JSON):
+        #: treated as missing, so they are run again.
+        self.damaged: list[str] = []
 
     @staticmethod
     def name(label: str, key: str, seed: int) -> str:
@@ -54,12 +59,25 @@ class RunStore:
         return f"{slug(label)}-{key}-{seed}"
 
     def load(self, name: str) -> tuple[pd.DataFrame, dict[str, float]] | None:
-        """The stored weekly frame and summary of run ``name``, or None if it is not whole."""
+        """The stored weekly frame and summary of run ``name``, or None if it is not whole.
+
+        A stored file that cannot be read (a disk that filled up, a copy that stopped) is never
+        taken as a result: the run is missing, and its name is added to :attr:`damaged`.
+        """
         weekly_path = self.directory / f"{name}.parquet"
         summary_path = self.directory / f"{name}.json"
-        if weekly_path.is_file() and summary_path.is_file():
-            return pd.read_parquet(weekly_path), json.loads(summary_path.read_text())
-        return None
+        if not (weekly_path.is_file() and summary_path.is_file()):
+            return None
+        try:
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+            weekly = pd.read_parquet(weekly_path)
+        except (OSError, ValueError, ArrowException):
+            self.damaged.append(name)
+            return None
+        if not isinstance(summary, dict) or weekly.empty:
+            self.damaged.append(name)
+            return None
+        return weekly, summary
 
     def save(self, name: str, weekly: pd.DataFrame, summary: dict[str, float]) -> None:
         """Store run ``name``: the weekly frame first, then the summary that marks it whole."""
@@ -70,5 +88,5 @@ class RunStore:
         tmp.replace(weekly_path)
         summary_path = self.directory / f"{name}.json"
         tmp = summary_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(summary))
+        tmp.write_text(json.dumps(summary), encoding="utf-8")
         tmp.replace(summary_path)

@@ -24,6 +24,7 @@ import numpy as np
 
 from changesim.build.network import build_network
 from changesim.build.population import build_employees
+from changesim.build.resources import check_memory
 from changesim.build.selection import choose_initial_adopters
 from changesim.model import adoption, influence
 from changesim.model.agents import Employee, Unit
@@ -116,7 +117,10 @@ class ChangeModel(mesa.Model):
     def _starting_state(self) -> OrgState:
         """Employees, network and initial adopters, drawn from ``rng`` in that order."""
         scenario = self.settings
+        if scenario.population.table is None:  # before allocating: the headcounts say it all
+            check_memory(scenario, sum(u.headcount or 0 for u in scenario.organisation.units))
         employees = build_employees(scenario, self.rng)
+        check_memory(scenario, employees.size)
         network = build_network(scenario.network, employees, self.rng)
         state = OrgState.starting(
             employees,

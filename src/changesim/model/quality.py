@@ -11,7 +11,7 @@ from changesim.scenario.quality import Quality
 def update_quality(state: OrgState, spec: Quality) -> None:
     """Adopters learn; unit quality = old work, adopters' learning work, minus the mixing loss.
 
-    Q = (1 - a) + a (Q0 + (Q1 - Q0) L) - d (1 - rho) 4 a (1 - a), with a the adopted share,
+    Q = max(0, (1 - a) + a (Q0 + (Q1 - Q0) L) - d (1 - rho) 4 a (1 - a)), with a the adopted share,
     L the adopters' mean proficiency and rho the unit's work redesign. Each week after the
     week of adoption, proficiency closes the share 1 - exp(-1 / tau) of its gap to 1, where
     tau is the learning time divided by (1 + the unit's learning boost). A unit cuts over the
@@ -28,6 +28,8 @@ def update_quality(state: OrgState, spec: Quality) -> None:
     learned = np.divide(total, count, out=np.zeros(len(share)), where=count > 0)
     adopter_quality = spec.learning_start + (spec.new_level - spec.learning_start) * learned
     mixing = spec.mixing_penalty * (1.0 - state.redesign) * 4.0 * share * (1.0 - share)
-    state.quality = (1.0 - share) + share * adopter_quality - mixing
+    # A unit cannot give less than no service: extreme settings (learning_start near 0 with a
+    # mixing penalty near 1) would otherwise drive the formula below 0 at half adoption.
+    state.quality = np.maximum((1.0 - share) + share * adopter_quality - mixing, 0.0)
     cut = (state.cutover_week == NOT_YET) & (share >= spec.cutover_share)
     state.cutover_week[cut] = state.week

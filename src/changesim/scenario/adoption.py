@@ -15,7 +15,9 @@ from changesim.scenario.fields import StrictModel, spec_field
 class InitialAdopters(StrictModel):
     """Employees who adopt as soon as their unit's phase opens (innovators)."""
 
-    count: int | None = spec_field(None, "Number of initial adopters.", unit="employees", ge=0)
+    count: int | None = spec_field(
+        None, "Number of initial adopters.", unit="employees", ge=0, le=10**9
+    )
     share: float | None = spec_field(
         None, "Share of all employees who are initial adopters.", ge=0.0, le=1.0
     )

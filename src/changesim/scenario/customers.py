@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
-from changesim.scenario.fields import CHANNELS, Channel, StrictModel, UnitName, spec_field
+from changesim.scenario.fields import CHANNELS, MAX_WEEK, Channel, StrictModel, UnitName, spec_field
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -37,6 +37,7 @@ class ChannelSpec(StrictModel):
         "Cost of one contact; default from published benchmarks (see ODD).",
         unit="currency/contact",
         ge=0,
+        le=1e6,
     )
     first_contact_resolution: float | None = spec_field(
         None,
@@ -95,14 +96,14 @@ class Restriction(StrictModel):
     cap: float = spec_field(
         ..., "Largest share of the week's contacts the channel takes.", ge=0, le=1
     )
-    start: int = spec_field(0, "Week the restriction starts.", unit="weeks", ge=0)
+    start: int = spec_field(0, "Week the restriction starts.", unit="weeks", ge=0, le=MAX_WEEK)
 
 
 class Steering(StrictModel):
     """Channel steering (kanaalsturing) toward a target channel, with the four instruments."""
 
     target: Channel | None = spec_field(None, "Channel customers are steered to.")
-    start: int = spec_field(0, "Week steering starts.", unit="weeks", ge=0)
+    start: int = spec_field(0, "Week steering starts.", unit="weeks", ge=0, le=MAX_WEEK)
     communication: float = spec_field(
         0.0, "Telling customers about the target channel.", ge=0, le=5
     )
@@ -141,6 +142,7 @@ class Feed(StrictModel):
         "Week from which delivery is aligned to the needed day (an intervention).",
         unit="weeks",
         ge=0,
+        le=MAX_WEEK,
     )
 
     model_config = StrictModel.model_config | {"populate_by_name": True}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import reprlib
 import types
 import typing
 from dataclasses import dataclass
@@ -35,11 +36,26 @@ class ScenarioError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+#: Longest shown value; longer ones are cut and their length given.
+SHOWN = 80
+#: reprlib limits: a value is shown in bounded time whatever its size or nesting.
+_REPR = reprlib.Repr(
+    maxlevel=3, maxtuple=4, maxlist=4, maxdict=4, maxset=4, maxstring=SHOWN, maxother=SHOWN
+)
+
+
 def _show(value: Any) -> str:
+    """A value as the user wrote it, at most about :data:`SHOWN` characters."""
     if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
         value = value.item()  # numpy scalar: show 2.0, not np.float64(2.0)
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    text = _REPR.repr(value)
+    size = len(value) if isinstance(value, str | list | dict | tuple) else None
+    if len(text) > SHOWN:
+        text = text[: SHOWN - 3] + "..."
+    if size is not None and "..." in text:  # shortened: say how long it really is
+        unit = "character" if isinstance(value, str) else "item"
+        text += f" ({size:,} {unit}{'' if size == 1 else 's'})"
+    return text
 
 
 def problems_from_validation(

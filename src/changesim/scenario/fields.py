@@ -13,6 +13,13 @@ CHANNELS: tuple[Channel, ...] = get_args(Channel)
 UnitName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
 
 
+#: Largest week number a scenario may name (start weeks, gaps, durations): beyond any run's
+#: 1,040 weeks, so "never within the run" stays expressible, and far inside int32.
+MAX_WEEK = 10_000
+#: Largest amount of money in one cost field: keeps every sum of costs finite.
+MAX_COST = 1e12
+
+
 def spec_field(default: Any, description: str, *, unit: str = "", **kwargs: Any) -> Any:
     """A pydantic ``Field`` whose JSON Schema also states the unit of measurement."""
     extra: JsonDict | None = {"unit": unit} if unit else None
@@ -20,6 +27,7 @@ def spec_field(default: Any, description: str, *, unit: str = "", **kwargs: Any)
 
 
 class StrictModel(BaseModel):
-    """Base for every scenario section: unknown keys are errors, values are immutable."""
+    """Base for every scenario section: unknown keys are errors, values are immutable, and
+    numbers are finite (``.nan`` and ``.inf`` are refused)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)

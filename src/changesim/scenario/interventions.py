@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from changesim.scenario.fields import StrictModel, UnitName, spec_field
+from changesim.scenario.fields import MAX_COST, MAX_WEEK, StrictModel, UnitName, spec_field
 
 
 class InterventionBase(StrictModel):
@@ -17,17 +17,22 @@ class InterventionBase(StrictModel):
         "absolute: start is a week of the run; unit_opening: start counts from the week each "
         "reached unit's change opens, so every unit gets its own run of the intervention.",
     )
-    start: int = spec_field(0, "Start week (see timing).", unit="weeks", ge=0)
-    weeks: int = spec_field(12, "Duration.", unit="weeks", ge=1)
+    start: int = spec_field(0, "Start week (see timing).", unit="weeks", ge=0, le=MAX_WEEK)
+    weeks: int = spec_field(12, "Duration.", unit="weeks", ge=1, le=MAX_WEEK)
     intensity: float = spec_field(0.5, "Strength, 0 (none) to 1 (maximal).", ge=0.0, le=1.0)
     units: list[UnitName] | None = spec_field(None, "Units reached; default: all units.")
-    cost_fixed: float = spec_field(0.0, "One-off cost at the start.", unit="currency", ge=0)
-    cost_per_week: float = spec_field(0.0, "Cost per active week.", unit="currency/week", ge=0)
+    cost_fixed: float = spec_field(
+        0.0, "One-off cost at the start.", unit="currency", ge=0, le=MAX_COST
+    )
+    cost_per_week: float = spec_field(
+        0.0, "Cost per active week.", unit="currency/week", ge=0, le=MAX_COST
+    )
     cost_per_employee: float = spec_field(
         0.0,
         "One-off cost per employee reached, when their window begins.",
         unit="currency/employee",
         ge=0,
+        le=MAX_COST,
     )
 
 

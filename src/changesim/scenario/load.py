@@ -11,10 +11,20 @@ import yaml
 from pydantic import ValidationError
 
 from changesim.scenario.errors import Problem, ScenarioError, problems_from_validation
+from changesim.scenario.files import (
+    MAX_BYTES,
+    YamlLimit,
+    check_bounds,
+    file_problem,
+    read_yaml_text,
+    resolved,
+)
 from changesim.scenario.schema import Scenario
 
 #: Fields holding file paths, resolved against the directory of the file that names them.
 PATH_FIELDS = (("population", "table"), ("network", "file"))
+#: Longest chain of scenario files extending one another.
+MAX_EXTENDS = 20
 
 
 def load_scenario(
@@ -39,11 +49,17 @@ def load_scenario(
     Raises
     ------
     ScenarioError
-        Listing every problem with its file, field path, bad value and what is allowed.
+        Listing every problem with its file, field path, bad value and what is allowed; also
+        for a file that cannot be read, is not YAML, or passes the bounds of
+        :mod:`changesim.scenario.files` (size, nesting, aliases).
     """
     if isinstance(source, Mapping):
         label = "<mapping>"
         directory = Path.cwd() if base_dir is None else Path(base_dir)
+        try:
+            check_bounds(source)
+        except YamlLimit as error:
+            raise ScenarioError([Problem(label, "", str(error), has_value=False)]) from None
         data = _with_parents(copy.deepcopy(dict(source)), directory, label, chain=())
     else:
         path = Path(source)
@@ -57,7 +73,7 @@ def load_scenario(
 
 def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     data = _read_yaml(path)
-    return _with_parents(data, path.parent, str(path), (*chain, path.resolve()))
+    return _with_parents(data, path.parent, str(path), (*chain, resolved(path)))
 
 
 def _with_parents(
@@ -71,60 +87,87 @@ def _with_parents(
     parent = data.pop("extends", None)
     if parent is None:
         return data
+
+    def refuse(message: str) -> ScenarioError:
+        return ScenarioError([Problem(label, "extends", message, parent)])
+
     if not isinstance(parent, str):
-        raise ScenarioError(
-            [Problem(label, "extends", "must be the path of a scenario file", parent)]
-        )
+        raise refuse("must be the path of a scenario file")
     parent_path = directory / parent
-    if parent_path.resolve() in chain:
-        cycle = " -> ".join(str(p) for p in (*chain, parent_path.resolve()))
-        raise ScenarioError(
-            [Problem(label, "extends", f"extends itself in a cycle: {cycle}", parent)]
-        )
-    if not parent_path.is_file():
-        raise ScenarioError([Problem(label, "extends", f"no such file: {parent_path}", parent)])
+    if resolved(parent_path) in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, resolved(parent_path)))
+        raise refuse(f"extends itself in a cycle: {cycle}")
+    if len(chain) >= MAX_EXTENDS:
+        raise refuse(f"more than {MAX_EXTENDS} files extend one another; shorten the chain")
+    problem = file_problem(parent_path)
+    if problem is not None:
+        raise refuse(f"{problem}: {parent_path}")
     base = _read_with_extends(parent_path, chain)
     return deep_merge(base, data)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    if path.is_dir():
-        raise ScenarioError(
-            [Problem(str(path), "", "this is a folder; give a scenario file", has_value=False)]
+    """One scenario file as a mapping, within the bounds of :mod:`changesim.scenario.files`."""
+
+    def refuse(message: str) -> ScenarioError:
+        return ScenarioError([Problem(str(path), "", message, has_value=False)])
+
+    problem = file_problem(path)
+    if problem == "no such file":
+        raise refuse("no such scenario file")
+    if problem is not None:
+        raise refuse(f"{problem}; give a scenario file")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise refuse(
+            f"{size:,} bytes: scenario files are limited to {MAX_BYTES:,}; "
+            "put employees in a population table"
         )
-    if not path.is_file():
-        raise ScenarioError([Problem(str(path), "", "no such scenario file", has_value=False)])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml_text(path.read_text(encoding="utf-8"))
+    except YamlLimit as error:
+        raise refuse(str(error)) from None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(error, "problem", None) or str(error)
-        context = getattr(error, "context_mark", None)
-        context_text = getattr(error, "context", None)
-        if context is not None and context_text:
-            reason += f" ({context_text} that starts at line {context.line + 1})"
-        raise ScenarioError(
-            [Problem(str(path), "", f"not valid YAML{where}: {reason}", has_value=False)]
-        ) from None
+        raise refuse(_yaml_message(error)) from None
     except UnicodeDecodeError:
-        raise ScenarioError(
-            [Problem(str(path), "", "not a UTF-8 text file", has_value=False)]
-        ) from None
+        raise refuse("not a UTF-8 text file") from None
+    except OSError as error:
+        raise refuse(f"cannot be read: {error.strerror or error}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError(
-            [Problem(str(path), "", "a scenario must be a mapping of keys to values", data)]
+        raise refuse(
+            f"a scenario must be a mapping of keys to values; this file holds a {_kind_of(data)}"
         )
     return data
+
+
+def _yaml_message(error: yaml.YAMLError) -> str:
+    """Where and why YAML failed, without the file's text (PyYAML quotes the line)."""
+    mark = getattr(error, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    reason = getattr(error, "problem", None) or type(error).__name__
+    context = getattr(error, "context_mark", None)
+    context_text = getattr(error, "context", None)
+    if context is not None and context_text:
+        reason += f" ({context_text} that starts at line {context.line + 1})"
+    return f"not valid YAML{where}: {reason}"
+
+
+def _kind_of(data: object) -> str:
+    """A plain name for the type of a parsed YAML document."""
+    if isinstance(data, list):
+        return "list"
+    if isinstance(data, str):
+        return "single text value (is this a scenario file?)"
+    return f"single {type(data).__name__} value"
 
 
 def _resolve_paths(data: dict[str, Any], directory: Path) -> None:
     for section, key in PATH_FIELDS:
         part = data.get(section)
         if isinstance(part, dict) and isinstance(part.get(key), str):
-            part[key] = str((directory / part[key]).resolve())
+            part[key] = str(resolved(directory / part[key]))
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

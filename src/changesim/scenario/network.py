@@ -20,7 +20,9 @@ class RingNetwork(StrictModel):
     """A ring lattice over the whole organisation, ordered by unit."""
 
     kind: Literal["ring"] = spec_field(..., "Selects this variant: ring.")
-    degree: int = spec_field(10, "Ties per employee (rounded down to even).", unit="ties", ge=2)
+    degree: int = spec_field(
+        10, "Ties per employee (rounded down to even).", unit="ties", ge=2, le=10_000
+    )
 
 
 class ErdosRenyiNetwork(StrictModel):
@@ -34,7 +36,13 @@ class SmallWorldNetwork(StrictModel):
     """Watts-Strogatz small world inside each unit plus random cross-unit ties."""
 
     kind: Literal["small_world"] = spec_field(..., "Selects this variant: small_world.")
-    degree: int = spec_field(10, "Ties per employee inside the unit (even).", unit="ties", ge=2)
+    degree: int = spec_field(
+        10,
+        "Ties per employee inside the unit (rounded down to even).",
+        unit="ties",
+        ge=2,
+        le=10_000,
+    )
     rewire: float = spec_field(0.1, "Rewiring probability of a within-unit tie.", ge=0.0, le=1.0)
     cross_unit_ties: float = spec_field(
         0.02, "Cross-unit ties as a share of within-unit ties.", ge=0.0, le=1.0

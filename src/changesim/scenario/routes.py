@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from changesim.scenario.fields import StrictModel, UnitName, spec_field
+from changesim.scenario.fields import MAX_WEEK, StrictModel, UnitName, spec_field
 
 
 class Gate(StrictModel):
@@ -16,7 +16,11 @@ class Gate(StrictModel):
         0.8, "Opens when the previous phase's adopted share reaches this.", gt=0.0, le=1.0
     )
     max_weeks: int | None = spec_field(
-        None, "Opens at the latest this many weeks after the previous phase.", unit="weeks", ge=0
+        None,
+        "Opens at the latest this many weeks after the previous phase.",
+        unit="weeks",
+        ge=0,
+        le=MAX_WEEK,
     )
 
 
@@ -29,6 +33,7 @@ class PhaseSpec(StrictModel):
         "Weeks after the previous phase opened (the first phase: the start week).",
         unit="weeks",
         ge=0,
+        le=MAX_WEEK,
     )
     gate: Gate | None = spec_field(None, "Extra condition on the previous phase; none by default.")
 
@@ -37,8 +42,10 @@ class BackOfficeFirst(StrictModel):
     """The back-office changes first; the front-office follows."""
 
     kind: Literal["back_office_first"] = spec_field(..., "Selects this variant: back_office_first.")
-    start: int = spec_field(0, "Week the first phase opens.", unit="weeks", ge=0)
-    gap_weeks: int = spec_field(12, "Weeks between the two phases.", unit="weeks", ge=0)
+    start: int = spec_field(0, "Week the first phase opens.", unit="weeks", ge=0, le=MAX_WEEK)
+    gap_weeks: int = spec_field(
+        12, "Weeks between the two phases.", unit="weeks", ge=0, le=MAX_WEEK
+    )
     gate: Gate | None = spec_field(None, "Also wait until the first phase reaches this adoption.")
 
 
@@ -48,8 +55,10 @@ class FrontOfficeFirst(StrictModel):
     kind: Literal["front_office_first"] = spec_field(
         ..., "Selects this variant: front_office_first."
     )
-    start: int = spec_field(0, "Week the first phase opens.", unit="weeks", ge=0)
-    gap_weeks: int = spec_field(12, "Weeks between the two phases.", unit="weeks", ge=0)
+    start: int = spec_field(0, "Week the first phase opens.", unit="weeks", ge=0, le=MAX_WEEK)
+    gap_weeks: int = spec_field(
+        12, "Weeks between the two phases.", unit="weeks", ge=0, le=MAX_WEEK
+    )
     gate: Gate | None = spec_field(None, "Also wait until the first phase reaches this adoption.")
 
 
@@ -57,7 +66,7 @@ class Combined(StrictModel):
     """All units at once (big bang)."""
 
     kind: Literal["combined"] = spec_field(..., "Selects this variant: combined.")
-    start: int = spec_field(0, "Week all units open.", unit="weeks", ge=0)
+    start: int = spec_field(0, "Week all units open.", unit="weeks", ge=0, le=MAX_WEEK)
 
 
 class PilotThenWaves(StrictModel):
@@ -65,12 +74,14 @@ class PilotThenWaves(StrictModel):
 
     kind: Literal["pilot_then_waves"] = spec_field(..., "Selects this variant: pilot_then_waves.")
     pilot: UnitName = spec_field(..., "The pilot unit.")
-    start: int = spec_field(0, "Week the pilot opens.", unit="weeks", ge=0)
+    start: int = spec_field(0, "Week the pilot opens.", unit="weeks", ge=0, le=MAX_WEEK)
     gate: Gate = spec_field(Gate(), "Condition on the pilot that opens the first wave.")
     waves: list[Annotated[list[UnitName], Field(min_length=1)]] | None = spec_field(
         None, "Units per wave; default: all other units in one wave."
     )
-    wave_gap_weeks: int = spec_field(8, "Weeks between later waves.", unit="weeks", ge=0)
+    wave_gap_weeks: int = spec_field(
+        8, "Weeks between later waves.", unit="weeks", ge=0, le=MAX_WEEK
+    )
 
 
 class Custom(StrictModel):

@@ -33,7 +33,7 @@ class Scenario(StrictModel):
     name: str = spec_field("Unnamed scenario", "Short name shown in reports.")
     description: str = spec_field("", "What the scenario represents.")
     weeks: int = spec_field(104, "Simulated weeks.", unit="weeks", ge=1, le=1040)
-    seed: int = spec_field(0, "Seed of the random number generator.", ge=0)
+    seed: int = spec_field(0, "Seed of the random number generator.", ge=0, le=2**63 - 1)
     replications: int = spec_field(1, "Runs with different seeds in compare.", ge=1, le=10_000)
     organisation: Organisation = spec_field(..., "The organisation: its units and experience.")
     population: Population = spec_field(Population(), "Employees' readiness and resistance.")
