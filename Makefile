@@ -5,7 +5,7 @@ ROUTES := scenarios/back_office_first.yaml scenarios/front_office_first.yaml \
           scenarios/combined.yaml scenarios/pilot_then_waves.yaml \
           scenarios/organisation_oriented.yaml
 
-.PHONY: demo test lint typecheck format mutate clean
+.PHONY: demo test lint typecheck format mutate fuzz clean
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/changesim compare $(ROUTES) --replications 20 --out results/compare
@@ -20,6 +20,11 @@ lint: $(VENV)/.installed
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
+
+# The long fuzz run: 10,000 generated scenario files (CI runs a bounded number of them).
+fuzz: $(VENV)/.installed
+	CHANGESIM_FUZZ_EXAMPLES=10000 $(VENV)/bin/python -m pytest tests/scenario/test_fuzz.py \
+		-k any_file -p no:cacheprovider --hypothesis-show-statistics
 
 # Mutation testing of the building blocks (not part of CI; an hour or more on 2 cores).
 # One module: make mutate MODULES=build/selection.py

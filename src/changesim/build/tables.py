@@ -221,6 +221,27 @@ def edge_list_indices(path: Path, ids: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return ends[0], ends[1]
 
 
+def check_data_paths(scenario: Scenario, label: str | None = None) -> None:
+    """Refuse data-file paths that are not regular files, blaming the scenario's field.
+
+    Raises
+    ------
+    ScenarioError
+        With ``label`` (default the scenario's name), the field (``population.table`` or
+        ``network.file``), the path and why it cannot be read.
+    """
+    named = [("population.table", scenario.population.table)]
+    if scenario.network.kind == "edge_list":
+        named.append(("network.file", scenario.network.file))
+    problems = [
+        Problem(label or f"scenario {scenario.name!r}", field, problem, str(path))
+        for field, path in named
+        if path is not None and (problem := file_problem(Path(path))) is not None
+    ]
+    if problems:
+        raise ScenarioError(problems)
+
+
 def check_data_files(scenario: Scenario, label: str | None = None) -> None:
     """Read the population table and edge list a scenario names, and check that a run fits in
     memory, without simulating.
@@ -239,6 +260,7 @@ def check_data_files(scenario: Scenario, label: str | None = None) -> None:
     """
     from changesim.build.resources import check_memory
 
+    check_data_paths(scenario, label)
     ids = None
     units = scenario.organisation.units
     if scenario.population.table is not None:

@@ -26,6 +26,7 @@ from changesim.build.network import build_network
 from changesim.build.population import build_employees
 from changesim.build.resources import check_memory
 from changesim.build.selection import choose_initial_adopters
+from changesim.build.tables import check_data_paths
 from changesim.model import adoption, influence
 from changesim.model.agents import Employee, Unit
 from changesim.model.channels import ChannelCoupling
@@ -117,6 +118,7 @@ class ChangeModel(mesa.Model):
     def _starting_state(self) -> OrgState:
         """Employees, network and initial adopters, drawn from ``rng`` in that order."""
         scenario = self.settings
+        check_data_paths(scenario)
         if scenario.population.table is None:  # before allocating: the headcounts say it all
             check_memory(scenario, sum(u.headcount or 0 for u in scenario.organisation.units))
         employees = build_employees(scenario, self.rng)
