@@ -36,6 +36,7 @@ from changesim.model.interventions import apply_interventions, bind_intervention
 from changesim.model.quality import update_quality
 from changesim.model.routes import PhaseSchedule, expand_route, open_phases
 from changesim.model.state import OrgState
+from changesim.model.streams import Streams
 from changesim.registry import RULES
 from changesim.scenario import Problem, Scenario, ScenarioError
 from changesim.scenario.customers import Customers
@@ -60,6 +61,8 @@ class ChangeModel(mesa.Model):
         The scenario being run (``Model.scenario`` is Mesa's own, unrelated attribute).
     seed_used : int or None
         The integer seed, None when a generator was given.
+    streams : Streams
+        One generator per submodel, spawned from ``rng`` (see :mod:`changesim.model.streams`).
     state : OrgState
         Employee and unit arrays.
     recorder : Recorder
@@ -88,6 +91,7 @@ class ChangeModel(mesa.Model):
             )
         super().__init__(rng=rng)
         self.seed_used = None if isinstance(rng, np.random.Generator) else int(rng)
+        self.streams = Streams.spawn(self.rng)
         self.settings = scenario
         self.unit_names = scenario.organisation.names
         self.rule = RULES.get(scenario.adoption.rule)
@@ -108,7 +112,9 @@ class ChangeModel(mesa.Model):
             self.units = [Unit(self, i) for i in range(len(self.unit_names))]
             self.employees = [Employee(self, i) for i in range(self.state.size)]
         open_phases(self.phase_schedule, self.phase_units, self.state)
-        self.week_cost = apply_interventions(self.interventions, self.state, self.rng)
+        self.week_cost = apply_interventions(
+            self.interventions, self.state, self.streams.interventions
+        )
         self._serve_customers()  # before the quality update: week 0 is the old service level
         update_quality(self.state, scenario.quality)
         self._record()
@@ -116,14 +122,14 @@ class ChangeModel(mesa.Model):
     # ------------------------------------------------------------------ setup
 
     def _starting_state(self) -> OrgState:
-        """Employees, network and initial adopters, drawn from ``rng`` in that order."""
+        """Employees, network and initial adopters, each from its own stream."""
         scenario = self.settings
         check_data_paths(scenario)
         if scenario.population.table is None:  # before allocating: the headcounts say it all
             check_memory(scenario, sum(u.headcount or 0 for u in scenario.organisation.units))
-        employees = build_employees(scenario, self.rng)
+        employees = build_employees(scenario, self.streams.population)
         check_memory(scenario, employees.size)
-        network = build_network(scenario.network, employees, self.rng)
+        network = build_network(scenario.network, employees, self.streams.network)
         state = OrgState.starting(
             employees,
             network,
@@ -131,7 +137,7 @@ class ChangeModel(mesa.Model):
             resistance_malleable=scenario.approach == "individual",
         )
         chosen = choose_initial_adopters(
-            scenario.adoption.initial_adopters, network, state.manager, self.rng
+            scenario.adoption.initial_adopters, network, state.manager, self.streams.selection
         )
         state.seed_adopter[chosen] = True
         return state
@@ -139,7 +145,7 @@ class ChangeModel(mesa.Model):
     def _starting_customers(self, spec: Customers, coupling: ChannelCoupling) -> CustomerState:
         """Customers in the stationary state of the old service level."""
         try:
-            return init_customers(spec, coupling.base_resolution, self.rng)
+            return init_customers(spec, coupling.base_resolution, self.streams.customers)
         except ValueError as error:  # the channel shares cannot be reproduced
             raise ScenarioError(
                 [
@@ -159,12 +165,12 @@ class ChangeModel(mesa.Model):
         state, settings = self.state, self.settings
         state.week += 1
         open_phases(self.phase_schedule, self.phase_units, state)
-        self.week_cost = apply_interventions(self.interventions, state, self.rng)
+        self.week_cost = apply_interventions(self.interventions, state, self.streams.interventions)
         influence.social_influence(state, settings.influence)
         influence.demonstration(state, settings.organisation.experience, settings.quality)
         influence.change_fatigue(state, settings.influence)
-        adoption.revert(state, settings.adoption, self.rng)
-        adoption.adopt(state, self.rule, settings.adoption, self.rng)
+        adoption.revert(state, settings.adoption, self.streams.adoption)
+        adoption.adopt(state, self.rule, settings.adoption, self.streams.adoption)
         update_quality(state, settings.quality)
         self._serve_customers()
         self._record()
@@ -176,7 +182,9 @@ class ChangeModel(mesa.Model):
             return
         view = self.coupling.customer_view(self.state)
         conditions = self.coupling.conditions(self.state, view)
-        week = serve_customers(self.customers, self.settings.customers, conditions, self.rng)
+        week = serve_customers(
+            self.customers, self.settings.customers, conditions, self.streams.customers
+        )
         self.recorder.record_customers(week, view)
 
     def _record(self) -> None:

@@ -15,9 +15,10 @@ employees first compute their next value from the state left by the previous sta
 (``compute_*``), then all commit it (``commit_*``).
 
 Initial conditions are shared exactly with ``ChangeModel``: the employees, the network and the
-initial adopters are built by the same functions drawing from the model's ``rng`` in the same
-order, so the same seed gives the same organisation. The weekly dynamics draw from the same
-``rng``; they are the same stochastic model, compared in distribution.
+initial adopters are built by the same functions drawing from the same streams
+(:class:`changesim.model.streams.Streams`, spawned from the model's ``rng``), so the same seed
+gives the same organisation. The weekly dynamics draw from the same ``adoption`` stream; they
+are the same stochastic model, compared in distribution.
 
 Scope: scenarios without ``interventions`` and without ``customers``. Influence weights are
 then all 1, work redesign and learning boost 0, so effective resistance equals resistance.
@@ -39,6 +40,7 @@ from changesim.build.selection import choose_initial_adopters
 from changesim.model.routes import PhaseSchedule, expand_route
 from changesim.model.rules import THRESHOLD_TOLERANCE, RuleInputs
 from changesim.model.state import NOT_YET
+from changesim.model.streams import Streams
 from changesim.registry import RULES
 from changesim.scenario import Scenario
 
@@ -207,7 +209,7 @@ class ReferenceEmployee(FixedAgent):
         """Reversion: an adopter in a unit below the old quality reverts w.p. rate * s."""
         if not self.adopted or self.unit.quality >= 1.0:
             return
-        if self.model.rng.random() < rate * self.resistance:
+        if self.model.streams.adoption.random() < rate * self.resistance:
             self.revert()
 
     def neighbour_share(self) -> float:
@@ -229,7 +231,7 @@ class ReferenceEmployee(FixedAgent):
         if not self.in_scope or self.adopted:
             return
         probability = self.model.adoption_probability(self, self.neighbour_share())
-        self._will_adopt = bool(self.model.rng.random() < probability)
+        self._will_adopt = bool(self.model.streams.adoption.random() < probability)
 
     def commit_adoption(self) -> None:
         """Adopt if :meth:`compute_adoption` decided so."""
@@ -296,9 +298,10 @@ class ReferenceModel(mesa.Model):
         self.rule = RULES.get(self.rule_name)
         self.phase_schedule = PhaseSchedule(expand_route(scenario.route, scenario.organisation))
 
-        # Same draws from self.rng, in the same order, as ChangeModel.__init__.
-        employees = build_employees(scenario, self.rng)
-        network = build_network(scenario.network, employees, self.rng)
+        # The same streams as ChangeModel, so the same seed gives the same organisation.
+        self.streams = Streams.spawn(self.rng)
+        employees = build_employees(scenario, self.streams.population)
+        network = build_network(scenario.network, employees, self.streams.network)
         seed_adopter = self._initial_adopters(employees, network)
 
         self.units = [
@@ -336,7 +339,7 @@ class ReferenceModel(mesa.Model):
         """Seed-adopter flags: the table's marks plus those chosen by ``initial_adopters``."""
         seed_adopter = employees.initial_adopter.copy()
         spec = self.settings.adoption.initial_adopters
-        chosen = choose_initial_adopters(spec, network, employees.manager, self.rng)
+        chosen = choose_initial_adopters(spec, network, employees.manager, self.streams.selection)
         seed_adopter[chosen] = True
         return seed_adopter
 
