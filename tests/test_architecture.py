@@ -59,7 +59,7 @@ def allowed(importer: str, imported: str) -> bool:
         return False
     if importer == "validation":
         return imported != "cli"
-    if imported not in LAYERS:  # a top-level module such as changesim.experiments.compare
+    if imported not in LAYERS:  # a top-level module such as changesim.experiments.comparison
         return True
     return LAYERS.index(imported) < LAYERS.index(importer)
 

@@ -22,10 +22,9 @@ The layers, each importing only those before it: ``scenario`` (files and their s
 ``validation`` (reference model, known limits) and the command line ``cli``.
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
-from changesim.experiments import Comparison, RunResult, compare, simulate
-from changesim.model.rules import RuleInputs
 from changesim.registry import (
     register_intervention,
     register_network,
@@ -36,30 +35,57 @@ from changesim.scenario import Scenario, ScenarioError, load_scenario
 from changesim.version import __version__
 
 if TYPE_CHECKING:
+    from changesim.experiments import (
+        Comparison,
+        Experiment,
+        RunResult,
+        SweepResult,
+        compare,
+        load_experiment,
+        simulate,
+        sweep,
+    )
     from changesim.model.change_model import ChangeModel
+    from changesim.model.rules import RuleInputs
+
+#: Names imported on first use (Mesa, pandas and scipy take seconds to import, and
+#: ``changesim validate`` needs none of them).
+_LAZY = {
+    "ChangeModel": "changesim.model.change_model",
+    "RuleInputs": "changesim.model.rules",
+    "Comparison": "changesim.experiments",
+    "Experiment": "changesim.experiments",
+    "RunResult": "changesim.experiments",
+    "SweepResult": "changesim.experiments",
+    "compare": "changesim.experiments",
+    "load_experiment": "changesim.experiments",
+    "simulate": "changesim.experiments",
+    "sweep": "changesim.experiments",
+}
 
 __all__ = [
     "ChangeModel",
     "Comparison",
+    "Experiment",
     "RuleInputs",
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "SweepResult",
     "__version__",
     "compare",
+    "load_experiment",
     "load_scenario",
     "register_intervention",
     "register_network",
     "register_route",
     "register_rule",
     "simulate",
+    "sweep",
 ]
 
 
 def __getattr__(name: str) -> object:
-    # The Mesa model imports mesa (about 1.5 s); load it only when asked for.
-    if name == "ChangeModel":
-        from changesim.model.change_model import ChangeModel
-
-        return ChangeModel
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'changesim' has no attribute {name!r}")

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -31,6 +33,8 @@ app = typer.Typer(
 
 #: Exit status for invalid input (a scenario or data file with problems).
 EXIT_INVALID = 2
+#: Seconds between plain progress lines when the output is not a terminal.
+PLAIN_PROGRESS_SECONDS = 5.0
 
 Files = Annotated[list[Path], typer.Argument(help="Scenario YAML files.", show_default=False)]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder for results.")]
@@ -159,7 +163,125 @@ def compare(
     typer.echo(f"report: {out / 'report.html'}")
 
 
+@app.command()
+def sweep(
+    file: Annotated[Path, typer.Argument(help="Experiment YAML file.")],
+    out: OutDir,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Local worker processes; default all cores.")
+    ] = None,
+    samples: Annotated[
+        int | None, typer.Option(min=1, help="Override the design's samples (a quick look).")
+    ] = None,
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-n", min=1, help="Override replications.")
+    ] = None,
+    dask_local: Annotated[
+        int | None, typer.Option(min=1, help="Start a local Dask cluster with N workers.")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Send the runs to the Dask scheduler at this address.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Delete another sweep's results found in OUT and start afresh.")
+    ] = False,
+) -> None:
+    """Run an experiment: every route at every design point, on common seeds.
+
+    Finished batches are kept in OUT/runs/ as they end; the same command after an interruption
+    resumes and skips them. OUT/runs is a Parquet dataset (pandas.read_parquet, duckdb).
+    """
+    from changesim.experiments.executors import (
+        DaskExecutor,
+        Executor,
+        ProcessExecutor,
+        SerialExecutor,
+    )
+    from changesim.experiments.sweeps import load_experiment
+    from changesim.experiments.sweeps import sweep as run_sweep
+
+    experiment = _guard(lambda: load_experiment(file, samples=samples, replications=replications))
+    executor: Executor
+    if scheduler is not None or dask_local is not None:
+        executor = _guard(lambda: DaskExecutor(scheduler, local_workers=dask_local))
+    elif workers == 1:
+        executor = SerialExecutor()
+    else:
+        executor = ProcessExecutor(workers)
+    try:
+        with _progress_reporter() as progress:
+            result = _guard(
+                lambda: run_sweep(
+                    experiment, out, executor=executor, force=force, progress=progress
+                )
+            )
+    finally:
+        executor.close()
+    typer.echo(
+        f"{len(result.runs)} runs in {out}/runs ({result.ran} run now, "
+        f"{len(result.runs) - result.ran} found on disk)"
+    )
+
+
 # --------------------------------------------------------------------------- printing
+
+
+@contextmanager
+def _progress_reporter() -> Iterator[Callable[[int, int], None]]:
+    """A progress callback: a live bar (runs, runs/s, time left) on a terminal, else a plain
+    line every few seconds."""
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            Task,
+            TimeRemainingColumn,
+        )
+        from rich.text import Text
+
+        class Rate(ProgressColumn):
+            def render(self, task: Task) -> Text:
+                return Text(f"{task.speed or 0:.2f} runs/s")
+
+        bar = Progress(
+            BarColumn(),
+            MofNCompleteColumn(),
+            Rate(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        with bar:
+            task = bar.add_task("runs", total=None)
+            yield lambda done, total: bar.update(task, completed=done, total=total)
+        return
+    yield _PlainProgress()
+
+
+class _PlainProgress:
+    """Progress as a plain line every few seconds (logs, CI, a pipe)."""
+
+    def __init__(self) -> None:
+        self._started = time.monotonic()
+        self._first: int | None = None
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if self._first is None:
+            self._first = done
+        if now - self._last < PLAIN_PROGRESS_SECONDS and done < total:
+            return
+        self._last = now
+        rate = (done - self._first) / max(now - self._started, 1e-9)
+        left = ""
+        if rate > 0 and done < total:
+            left = f", about {(total - done) / rate / 60:.1f} min left"
+        share = done / max(total, 1)
+        typer.echo(f"runs {done}/{total} ({share:.0%}), {rate:.2f} runs/s{left}", err=True)
 
 
 def _print_run(result: RunResult) -> None:
@@ -230,3 +352,7 @@ def _cell(row: pd.Series, name: str) -> str:
     if row["n"] < row["runs"]:
         text += f" ({row['n']}/{row['runs']})"
     return text
+
+
+if __name__ == "__main__":  # python -m changesim.cli
+    app()

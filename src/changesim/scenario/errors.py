@@ -102,9 +102,11 @@ def _user_loc(loc: tuple, data: Any) -> list:
     """Drop the discriminator tags pydantic inserts into locations of tagged unions."""
     out: list = []
     node = data
-    for part in loc:
-        if isinstance(node, dict) and part not in node and part in node.values():
-            continue  # a union tag such as 'small_world', not a key of the file
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part not in node:
+            inner = i < len(loc) - 1  # a missing field is named last; a tag is never last
+            if part in node.values() or inner:
+                continue  # a union tag such as 'small_world', not a key of the file
         out.append(part)
         node = _child(node, part)
     return out

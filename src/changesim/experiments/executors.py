@@ -1,0 +1,150 @@
+"""Where runs execute: serially, on a local process pool, or on a Dask cluster.
+
+All executors have one verb, :meth:`Executor.map_unordered`: apply a picklable function to
+each item and yield ``(index, result)`` pairs as they finish, with at most a few items per
+worker in flight, so that memory stays flat however many items there are. Results do not
+depend on the executor: every item carries its own seeds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Protocol
+
+#: Items in flight per worker: enough to keep workers busy, few enough to keep memory flat.
+IN_FLIGHT_PER_WORKER = 2
+
+
+class Executor(Protocol):
+    """Runs items of work; see the module docstring."""
+
+    workers: int
+
+    def map_unordered(
+        self, function: Callable[[Any], Any], items: Iterable[Any]
+    ) -> Iterator[tuple[int, Any]]:
+        """Yield ``(position in items, function(item))`` as each finishes."""
+        ...
+
+    def close(self) -> None:
+        """Release the workers."""
+        ...
+
+
+class SerialExecutor:
+    """Everything in this process, in order (for debugging and tiny sweeps)."""
+
+    workers = 1
+
+    def map_unordered(
+        self, function: Callable[[Any], Any], items: Iterable[Any]
+    ) -> Iterator[tuple[int, Any]]:
+        for index, item in enumerate(items):
+            yield index, function(item)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _warm_up() -> None:
+    """Import the model once per worker process (Mesa and pandas take about a second)."""
+    import changesim.model.change_model  # noqa: F401
+
+
+class ProcessExecutor:
+    """A pool of local worker processes, started once and reused for every item.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Number of processes; default the machine's cores.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_warm_up)
+
+    def map_unordered(
+        self, function: Callable[[Any], Any], items: Iterable[Any]
+    ) -> Iterator[tuple[int, Any]]:
+        pending: dict[Future[Any], int] = {}
+        queue = enumerate(items)
+        limit = self.workers * IN_FLIGHT_PER_WORKER
+        for index, item in queue:
+            pending[self._pool.submit(function, item)] = index
+            if len(pending) >= limit:
+                break
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                index = pending.pop(future)
+                yield index, future.result()
+                following = next(queue, None)
+                if following is not None:
+                    pending[self._pool.submit(function, following[1])] = following[0]
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        self._pool.shutdown(cancel_futures=True)
+
+
+class DaskExecutor:
+    """A Dask distributed cluster: an existing one at ``address``, or a local one.
+
+    Parameters
+    ----------
+    address : str, optional
+        The scheduler, e.g. ``tcp://10.0.0.5:8786``. Without it a ``LocalCluster`` of
+        ``local_workers`` single-threaded worker processes is started (and stopped by
+        :meth:`close`).
+    local_workers : int, optional
+        Workers of the local cluster; default the machine's cores.
+    """
+
+    def __init__(self, address: str | None = None, local_workers: int | None = None) -> None:
+        from distributed import Client, LocalCluster
+
+        self._cluster = None
+        if address is None:
+            self._cluster = LocalCluster(
+                n_workers=local_workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+            self._client = Client(self._cluster)
+        else:
+            self._client = Client(address)
+        self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
+
+    def map_unordered(
+        self, function: Callable[[Any], Any], items: Iterable[Any]
+    ) -> Iterator[tuple[int, Any]]:
+        from distributed import as_completed
+
+        queue = enumerate(items)
+        index_of: dict[Any, int] = {}
+        first = []
+        for index, item in queue:
+            future = self._client.submit(function, item, pure=False)
+            index_of[future.key] = index
+            first.append(future)
+            if len(first) >= self.workers * IN_FLIGHT_PER_WORKER:
+                break
+        running = as_completed(first)
+        for future in running:
+            yield index_of.pop(future.key), future.result()
+            future.release()
+            following = next(queue, None)
+            if following is not None:
+                submitted = self._client.submit(function, following[1], pure=False)
+                index_of[submitted.key] = following[0]
+                running.add(submitted)
+
+    def close(self) -> None:
+        """Disconnect, and stop the local cluster if this executor started it."""
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
