@@ -223,6 +223,28 @@ def sweep(
     )
 
 
+@app.command()
+def analyze(
+    folder: Annotated[Path, typer.Argument(help="A sweep's results folder.")],
+    out: OutDir,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option("--metric", "-m", help="Summary metric to analyse (repeatable)."),
+    ] = None,
+) -> None:
+    """Analyse a sweep: sensitivity (Sobol', Morris), which route is best how often and
+    where it wins (PRIM), paired differences; tables, figures and report.html."""
+    from changesim.experiments.analyze import analyze as run_analysis
+
+    analysis = _guard(lambda: run_analysis(folder, metrics=metric))
+    written = _guard(lambda: analysis.save(out))
+    from changesim.analysis.metrics import metric as declared
+
+    for box in analysis.boxes:
+        typer.echo(f"{declared(box.metric).label}: {box.sentence}")
+    typer.echo(f"wrote {len(written)} files to {out}/; report: {out / 'report.html'}")
+
+
 # --------------------------------------------------------------------------- printing
 
 
