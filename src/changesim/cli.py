@@ -128,6 +128,20 @@ def compare(
     seed: Annotated[
         int | None, typer.Option(min=0, help="Base seed; default: the first scenario's.")
     ] = None,
+    until_precision: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="Add replications until every paired difference in the key metric has a 95% "
+            "interval narrower than this.",
+        ),
+    ] = None,
+    max_replications: Annotated[
+        int, typer.Option(min=1, help="The most replications --until-precision may use.")
+    ] = 200,
+    key_metric: Annotated[
+        str, typer.Option(help="The metric --until-precision watches.")
+    ] = "weeks_to_80",
 ) -> None:
     """Compare routes: every scenario on the same seeds; report, tables and plots.
 
@@ -151,7 +165,17 @@ def compare(
                 out=out,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
                 command=" ".join(sys.argv),
+                until_precision=until_precision,
+                max_replications=max_replications,
+                key_metric=key_metric,
             )
+        )
+    if comparison.precision is not None:
+        p = comparison.precision
+        verdict = "reached" if p["reached"] else "not reached"
+        typer.echo(
+            f"precision {p['target width']} on {p['metric']}: {verdict} with "
+            f"{p['replications']} replications (widest 95% interval {p['widest interval']:.3g})"
         )
     if comparison.recomputed:
         typer.echo(

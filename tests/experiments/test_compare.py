@@ -143,3 +143,43 @@ def test_bad_arguments_are_refused(files: list[Path]) -> None:
         changesim.compare(files, replications=0)
     with pytest.raises(changesim.ScenarioError, match="no such scenario file"):
         changesim.compare([files[0].with_name("missing.yaml")])
+
+
+def test_until_precision_adds_replications_until_the_interval_is_narrow(files: list[Path]) -> None:
+    """Doubling from 2 replications: the first round on at least 5 whose widest interval of
+    the quality-dip differences is below 0.005 ends it, and the result equals a plain
+    comparison with that many replications."""
+    result = changesim.compare(
+        files,
+        replications=2,
+        until_precision=0.005,
+        max_replications=64,
+        key_metric="quality_dip_depth",
+    )
+    precision = result.precision
+    assert precision is not None
+    assert precision["reached"]
+    assert precision["widest interval"] < 0.005
+    count = precision["replications"]
+    assert count in (8, 16, 32, 64)
+    assert len(result.runs) == 2 * count
+    plain = changesim.compare(files, replications=count)
+    pd.testing.assert_frame_equal(result.runs, plain.runs)
+    pd.testing.assert_frame_equal(result.differences, plain.differences)
+    before = changesim.compare(files, replications=count // 2).differences.set_index("metric")
+    width = before.loc["quality_dip_depth", "ci_high"] - before.loc["quality_dip_depth", "ci_low"]
+    assert width >= 0.005  # the round before was not precise enough
+
+
+def test_until_precision_stops_at_the_maximum(files: list[Path]) -> None:
+    result = changesim.compare(
+        files,
+        replications=2,
+        until_precision=1e-9,
+        max_replications=5,
+        key_metric="quality_dip_depth",
+    )
+    assert result.precision is not None
+    assert not result.precision["reached"]
+    assert result.precision["replications"] == 5
+    assert sorted(set(result.runs["replication"])) == [0, 1, 2, 3, 4]

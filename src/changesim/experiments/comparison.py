@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
+from changesim.analysis.metrics import METRICS
 from changesim.analysis.statistics import paired_differences, summary_table
 from changesim.experiments.replications import replication_seeds, run_replications
 from changesim.experiments.store import RunStore, slug
@@ -22,6 +24,10 @@ from changesim.version import __version__
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+#: Fewest replications on which ``until_precision`` trusts an interval (two equal differences
+#: would give a width of 0).
+MIN_PRECISION_PAIRS = 5
 
 #: A route to compare: a scenario file or an already-loaded scenario.
 Source = str | Path | Scenario
@@ -55,6 +61,9 @@ class Comparison:
         changesim version that made the comparison.
     recomputed : list of str
         Stored runs that were found damaged (unreadable) and run again.
+    precision : dict or None
+        With ``until_precision``: the key metric, the target width, the widest interval of
+        its paired differences, whether the target was reached, and the replications used.
     """
 
     scenarios: dict[str, Scenario]
@@ -67,6 +76,7 @@ class Comparison:
     sources: list[str]
     version: str = field(default=__version__)
     recomputed: list[str] = field(default_factory=list)
+    precision: dict[str, Any] | None = None
 
     @property
     def routes(self) -> list[str]:
@@ -95,6 +105,8 @@ class Comparison:
         }
         if command is not None:
             meta["command"] = command
+        if self.precision is not None:
+            meta["precision"] = self.precision
         if self.currency is not None:
             meta["currency"] = self.currency
         meta["scenarios"] = {k: v.model_dump(mode="json") for k, v in self.scenarios.items()}
@@ -181,6 +193,8 @@ def _shown(value: Any) -> str:
     """A metadata value as report text."""
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
     return str(value)
 
 
@@ -192,6 +206,9 @@ def compare(
     out: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     command: str | None = None,
+    until_precision: float | None = None,
+    max_replications: int = 200,
+    key_metric: str = "weeks_to_80",
 ) -> Comparison:
     """Run every route on the same seeds and compare them.
 
@@ -213,6 +230,15 @@ def compare(
         Called as ``progress(done, total)`` after each run.
     command : str, optional
         The command line that asked for this, recorded in the metadata.
+    until_precision : float, optional
+        Add replications (doubling, on the same seed sequence) until the 95% interval of every
+        paired difference in ``key_metric`` is narrower than this width (on at least
+        :data:`MIN_PRECISION_PAIRS` replications), or ``max_replications`` is reached;
+        :attr:`Comparison.precision` says how it ended.
+    max_replications : int
+        The most replications ``until_precision`` may use.
+    key_metric : str
+        The metric whose paired differences ``until_precision`` watches.
 
     Returns
     -------
@@ -232,34 +258,66 @@ def compare(
     count = first.replications if replications is None else replications
     if count < 1:
         raise ValueError(f"replications must be at least 1, got {count}")
+    if until_precision is not None and key_metric not in METRICS:
+        raise ValueError(f"unknown key metric {key_metric!r}; known: {', '.join(METRICS)}")
     base_seed = first.seed if seed is None else seed
-    seeds = replication_seeds(base_seed, count)
     store = None if out is None else RunStore(Path(out) / "runs")
-    total = len(scenarios) * count
-    done = 0
+    reference = next(iter(scenarios))
+    done, ran, parts = 0, 0, []
+    precision: dict[str, Any] | None = None
 
     def advance(_label: str, _replication: int) -> None:
         nonlocal done
         done += 1
         if progress is not None:
-            progress(done, total)
+            progress(done, len(scenarios) * count)
 
-    runs = run_replications(scenarios, seeds, store=store, progress=advance)
-    reference = runs.routes[0]
+    while True:  # one round without until_precision; rounds of doubling with it
+        seeds = replication_seeds(base_seed, count)  # a prefix of any longer list
+        parts.append(
+            run_replications(scenarios, seeds[ran:], store=store, progress=advance, first=ran)
+        )
+        ran = count
+        summaries = _in_route_order(pd.concat([p.summaries for p in parts]), scenarios)
+        if until_precision is None:
+            break
+        widths = paired_differences(summaries, reference, [key_metric])
+        widest = float((widths["ci_high"] - widths["ci_low"]).max()) if len(widths) else 0.0
+        reached = bool(widest < until_precision) and count >= MIN_PRECISION_PAIRS
+        precision = {
+            "metric": key_metric,
+            "target width": until_precision,
+            "widest interval": widest,
+            "reached": reached,
+            "replications": count,
+        }
+        if reached or count >= max_replications:
+            break
+        count = min(max_replications, 2 * count)
+    weekly = pd.concat([p.weekly for p in parts], ignore_index=True)
+    weekly["unit"] = weekly["unit"].astype("category")
     comparison = Comparison(
         scenarios=scenarios,
         seeds=seeds,
         base_seed=base_seed,
-        runs=runs.summaries,
-        weekly=runs.weekly,
-        summary=summary_table(runs.summaries),
-        differences=paired_differences(runs.summaries, reference),
+        runs=summaries,
+        weekly=weekly,
+        summary=summary_table(summaries),
+        differences=paired_differences(summaries, reference),
         sources=labels,
         recomputed=[] if store is None else list(store.damaged),
+        precision=precision,
     )
     if out is not None:
         comparison.save(out, command=command)
     return comparison
+
+
+def _in_route_order(summaries: pd.DataFrame, scenarios: dict[str, Scenario]) -> pd.DataFrame:
+    """Runs by route (in the order given) and replication, as a single round would give."""
+    order = {label: i for i, label in enumerate(scenarios)}
+    key = summaries["route"].map(order) * 1_000_000 + summaries["replication"]
+    return summaries.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
 def _labelled(

@@ -40,6 +40,7 @@ def run_replications(
     seeds: list[int],
     store: RunStore | None = None,
     progress: Callable[[str, int], None] | None = None,
+    first: int = 0,
 ) -> Runs:
     """Run every scenario on every seed.
 
@@ -53,11 +54,13 @@ def run_replications(
         Finished runs; runs found there are loaded instead of rerun.
     progress : callable, optional
         Called with (route label, replication index) after each run.
+    first : int
+        Number of the first replication (when adding replications to earlier ones).
     """
     weekly, summaries = [], []
     for label, scenario in scenarios.items():
         key = scenario_key(scenario)
-        for replication, seed in enumerate(seeds):
+        for replication, seed in enumerate(seeds, start=first):
             name = RunStore.name(label, key, seed)
             frame, summary = _one_run(scenario, seed, store, name)
             frame.insert(0, "route", label)
