@@ -224,3 +224,23 @@ def test_compare_resumes_only_missing_runs(compared, tmp_path: Path, monkeypatch
     pd.testing.assert_frame_equal(
         pd.read_parquet(out / "weekly.parquet"), pd.read_parquet(first / "weekly.parquet")
     )
+
+
+def test_sweep_and_analyze_commands(tmp_path: Path) -> None:
+    """The two research commands end to end: resume message, refusal, report."""
+    from tests.experiments.test_sweep import experiment_file
+
+    path = experiment_file(tmp_path)
+    out = tmp_path / "out"
+    first = invoke("sweep", path, "--out", out, "--workers", "1")
+    assert "12 runs" in first.stdout
+    assert "12 run now, 0 found on disk" in first.stdout
+    assert "runs 12/12 (100%)" in first.stderr  # a plain progress line: not a terminal
+    again = invoke("sweep", path, "--out", out, "--workers", "1")
+    assert "0 run now, 12 found on disk" in again.stdout
+    changed = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out), "--samples", "4"])
+    assert changed.exit_code == 2
+    assert "holds the results of another sweep" in changed.stderr
+    analysis = invoke("analyze", out, "--out", tmp_path / "analysis", "-m", "weeks_to_80")
+    assert "report:" in analysis.stdout
+    assert (tmp_path / "analysis" / "report.html").is_file()

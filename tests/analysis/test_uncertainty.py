@@ -76,3 +76,12 @@ def test_paired_differences_over_situations() -> None:
     assert (row["route"], row["reference"], row["pairs"]) == ("B", "A", 4)
     assert row["mean_difference"] == pytest.approx((2 + 3 + 4 + 5) / 4)
     assert row["ci_low"] > 0
+
+
+def test_a_situation_where_no_route_has_the_metric_has_no_winner() -> None:
+    """Weeks to 80% never reached by either route (NaN): nobody is best there, no warning."""
+    table = runs({"A": [10, np.nan, 30, 40], "B": [12, np.nan, 25, 45]})
+    shares = best_route_shares(table, "weeks_to_80")
+    assert shares.iloc[1].tolist() == [0.0, 0.0]
+    found = probability_best(table, ["weeks_to_80"]).set_index("route")
+    assert found.loc["A", "p_best"] == pytest.approx(2 / 4)

@@ -278,3 +278,15 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_same_results(tmp_path: Path)
     result = sweep(path, out, workers=1)
     assert result.ran == len(uninterrupted) - 8 * stored
     pd.testing.assert_frame_equal(result.runs, uninterrupted)
+
+
+@pytest.mark.parametrize(
+    "path", sorted((Path(__file__).parents[2] / "experiments").glob("*.yaml")), ids=lambda p: p.name
+)
+def test_shipped_experiments_run_as_a_quick_look(path: Path, tmp_path: Path) -> None:
+    """Everything shipped runs: each experiment with two design points and one replication."""
+    experiment = load_experiment(path, samples=2, replications=1)
+    result = sweep(experiment, tmp_path / "out", workers=2)
+    points = len(result.design)
+    assert len(result.runs) == points * len(experiment.routes)
+    assert result.runs["weeks_to_50"].notna().all()

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from changesim.analysis.metrics import metric
+from changesim.analysis.uncertainty import best_in_rows
 
 #: Least share of a route's wins the kept box must contain.
 MIN_COVERAGE = 0.5
@@ -57,9 +58,9 @@ def wins(runs: pd.DataFrame, name: str, points: int) -> pd.DataFrame:
     better = metric(name).better
     means = runs.groupby(["design_point", "route"])[name].mean().unstack("route")
     means = means.reindex(range(points))
-    values = means.to_numpy(dtype=float)
-    best = np.nanmin(values, axis=1) if better == "lower" else np.nanmax(values, axis=1)
-    won = np.isclose(values, best[:, None], rtol=0, atol=1e-12) & ~np.isnan(values)
+    if better is None:
+        raise ValueError(f"{name} has no direction of better")
+    won = best_in_rows(means.to_numpy(dtype=float), better)
     return pd.DataFrame(won, index=means.index, columns=means.columns)
 
 

@@ -18,9 +18,18 @@ from changesim.analysis.statistics import mean_interval
 SITUATION = ["design_point", "replication"]
 
 
+def best_in_rows(values: np.ndarray, better: str) -> np.ndarray:
+    """Per row, True where the value is the best of the row by ``better`` ("lower" or
+    "higher"); NaN is never best, and a row of NaN has no best."""
+    worst = np.inf if better == "lower" else -np.inf
+    filled = np.where(np.isnan(values), worst, values)
+    best = filled.min(axis=1) if better == "lower" else filled.max(axis=1)
+    return np.isclose(filled, best[:, None], rtol=0, atol=1e-12) & ~np.isnan(values)
+
+
 def by_situation(runs: pd.DataFrame, name: str) -> pd.DataFrame:
     """One row per situation (design point, replication), one column per route: the metric."""
-    return runs.pivot_table(index=SITUATION, columns="route", values=name, aggfunc="first")
+    return runs.set_index([*SITUATION, "route"])[name].unstack("route")  # keeps NaN rows
 
 
 def best_route_shares(runs: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -38,8 +47,7 @@ def best_route_shares(runs: pd.DataFrame, name: str) -> pd.DataFrame:
         return table * np.nan
     values = table.to_numpy(dtype=float)
     complete = ~np.isnan(values).any(axis=1)
-    best = np.nanmin(values, axis=1) if better == "lower" else np.nanmax(values, axis=1)
-    winners = np.isclose(values, best[:, None], rtol=0, atol=1e-12) & complete[:, None]
+    winners = best_in_rows(values, better) & complete[:, None]
     shares = winners / np.maximum(winners.sum(axis=1, keepdims=True), 1)
     return pd.DataFrame(shares, index=table.index, columns=table.columns)
 
