@@ -65,3 +65,15 @@ def test_a_route_that_always_wins_has_nothing_to_discover() -> None:
     runs, design = planted(50)
     runs.loc[runs["route"] == "A", "weeks_to_80"] = 1.0
     assert winning_boxes(runs, design, ["readiness"], "weeks_to_80") == []
+
+
+def test_a_factor_of_words_is_described_in_words() -> None:
+    """Route A wins exactly when the feed comes on Monday and readiness is low."""
+    runs, design = planted(300)
+    design["feed"] = np.where(np.arange(300) % 2 == 0, "monday", "friday")
+    inside = (design["readiness"] < 0.5) & (design["feed"] == "monday")
+    runs.loc[runs["route"] == "A", "weeks_to_80"] = np.where(inside, 10.0, 20.0)
+    boxes = {b.route: b for b in winning_boxes(runs, design, ["readiness", "feed"], "weeks_to_80")}
+    a = boxes["A"]
+    assert a.limits["feed"] == ["monday"]
+    assert "feed is monday" in a.sentence

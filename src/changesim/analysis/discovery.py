@@ -4,9 +4,12 @@ For each route, every design point is marked a win when the route has the best m
 metric there (over replications, by the metric's direction of better). The Patient Rule
 Induction Method (PRIM, Friedman & Fisher 1999; the ``prim`` package) then peels the factor
 space down to a box where wins are dense. Of the boxes along the peeling trajectory the one
-kept is the densest that still holds at least :data:`MIN_COVERAGE` of the route's wins, and it
-is said in plain words: "Pilot then waves wins in 83% of cases where readiness < 0.45 and
-experience > 0.6 (71% of its wins lie there; it wins 40% of all cases)".
+kept is the densest that still holds at least :data:`MIN_COVERAGE` of the route's wins and
+restricts at most :data:`MAX_DIMENSIONS` factors, and it is said in plain words: "Pilot then
+waves wins in 83% of cases where readiness < 0.45 and experience > 0.6 (71% of its wins lie
+there; it wins 40% of all cases)". Factors that take words are peeled by the positions of
+their values and said as words. PRIM may also restrict a factor that does not matter; the
+density and coverage say how good a description a box is.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from changesim.analysis.uncertainty import best_in_rows
 
 #: Least share of a route's wins the kept box must contain.
 MIN_COVERAGE = 0.5
+#: Most factors a kept box restricts, where the peeling trajectory offers such a box (a box
+#: on many factors is hard to say and often describes noise).
+MAX_DIMENSIONS = 3
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,7 @@ def winning_boxes(
 
     if metric(name).better is None or not factors:
         return []
-    x = design[factors].reset_index(drop=True)
+    x, words = _numeric(design[factors].reset_index(drop=True))
     table = wins(runs, name, len(design))
     boxes = []
     for route in table.columns:
@@ -83,9 +89,11 @@ def winning_boxes(
         box = prim.Prim(x, y, threshold=0.5, threshold_type=">").find_box()
         trajectory = box.peeling_trajectory
         covered = trajectory[trajectory["coverage"] >= MIN_COVERAGE]
-        chosen = int(covered["density"].idxmax()) if len(covered) else 0
+        simple = covered[covered["res dim"] <= MAX_DIMENSIONS]
+        candidates = simple if len(simple) else covered
+        chosen = int(candidates["density"].idxmax()) if len(candidates) else 0
         box.select(chosen)
-        limits = _restricted(box.limits, x)
+        limits = _restricted(box.limits, x, words)
         boxes.append(
             WinBox(
                 route=str(route),
@@ -100,24 +108,38 @@ def winning_boxes(
     return boxes
 
 
-def _restricted(
-    limits: pd.DataFrame, x: pd.DataFrame
-) -> dict[str, tuple[float, float] | list[object]]:
-    """The box's limits on the factors it actually restricts."""
-    found: dict[str, tuple[float, float] | list[object]] = {}
+Limits = dict[str, tuple[float, float] | list[object]]
+
+
+def _numeric(x: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[object]]]:
+    """Factors that take words as the positions of their values (PRIM peels numbers), and
+    those values in order, per such factor."""
+    x = x.copy()
+    words: dict[str, list[object]] = {}
+    for factor in x.columns:
+        if not pd.api.types.is_numeric_dtype(x[factor]):
+            values = list(dict.fromkeys(x[factor]))
+            words[str(factor)] = values
+            x[factor] = x[factor].map({v: i for i, v in enumerate(values)}).astype(float)
+    return x, words
+
+
+def _restricted(limits: pd.DataFrame, x: pd.DataFrame, words: dict[str, list[object]]) -> Limits:
+    """The box's limits on the factors it actually restricts, words given back as words."""
+    found: Limits = {}
     for factor, row in limits.iterrows():
         column = x[factor]
-        if pd.api.types.is_numeric_dtype(column):
-            low, high = float(row["min"]), float(row["max"])
-            if low > column.min() or high < column.max():  # an open side is unrestricted
-                found[str(factor)] = (
-                    low if low > column.min() else -np.inf,
-                    high if high < column.max() else np.inf,
-                )
-        else:
-            kept = sorted(row["min"]) if isinstance(row["min"], set) else [row["min"]]
-            if set(kept) != set(column.unique()):
-                found[str(factor)] = kept
+        low, high = float(row["min"]), float(row["max"])
+        if not (low > column.min() or high < column.max()):
+            continue
+        if str(factor) in words:
+            values = words[str(factor)]
+            found[str(factor)] = [v for i, v in enumerate(values) if low <= i <= high]
+        else:  # an open side is unrestricted
+            found[str(factor)] = (
+                low if low > column.min() else -np.inf,
+                high if high < column.max() else np.inf,
+            )
     return found
 
 

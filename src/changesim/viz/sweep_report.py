@@ -31,7 +31,7 @@ def probability_best_figure(p_best: pd.DataFrame) -> Figure:
     ax.invert_yaxis()
     ax.set(xlim=(0, 1), xlabel="probability of being best over the uncertainty space")
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2)
     fig.tight_layout()
     return fig
 
