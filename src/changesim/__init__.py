@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         simulate,
         sweep,
     )
+    from changesim.experiments.analyze import analyze
     from changesim.model.change_model import ChangeModel
     from changesim.model.rules import RuleInputs
 
@@ -57,6 +58,7 @@ _LAZY = {
     "Experiment": "changesim.experiments",
     "RunResult": "changesim.experiments",
     "SweepResult": "changesim.experiments",
+    "analyze": "changesim.experiments.analyze",
     "compare": "changesim.experiments",
     "load_experiment": "changesim.experiments",
     "simulate": "changesim.experiments",
@@ -73,6 +75,7 @@ __all__ = [
     "ScenarioError",
     "SweepResult",
     "__version__",
+    "analyze",
     "compare",
     "load_experiment",
     "load_scenario",
