@@ -113,7 +113,7 @@ def main() -> None:
     if args.case:
         print(json.dumps(case(args.case, args.runs, args.tiny)))
         return
-    records = [measure(kind, args.runs) for kind in ("bare", "serial", "pool", "dask")]
+    records = [measure(kind, args.runs) for kind in ("bare", "serial", "pool", "dask")]  # in turn
     bare = records[0]["seconds"] / args.runs
     for record in records[1:]:
         record["overhead_ms_per_run"] = 1000 * (record["seconds"] / args.runs - bare)

@@ -241,9 +241,9 @@ def sweep(
             )
     finally:
         executor.close()
+    total = result.manifest["runs"]
     typer.echo(
-        f"{len(result.runs)} runs in {out}/runs ({result.ran} run now, "
-        f"{len(result.runs) - result.ran} found on disk)"
+        f"{total} runs in {out}/runs ({result.ran} run now, {total - result.ran} found on disk)"
     )
 
 

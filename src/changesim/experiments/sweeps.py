@@ -346,7 +346,7 @@ def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- the sweep
 
 
-@dataclass
+@dataclass(frozen=True)
 class SweepResult:
     """A finished sweep, read back from its folder.
 
@@ -358,18 +358,23 @@ class SweepResult:
         What made it: experiment, key, version, design, seeds, sizes.
     design : pandas.DataFrame
         One row per design point.
-    runs : pandas.DataFrame
-        One row per run: route, design_point, replication, seed, each factor, each metric.
     ran : int
         Runs executed by this call (the others were on disk).
+    routes : list of str
+        Route labels, in order.
     """
 
     out: Path
     manifest: dict[str, Any]
     design: pd.DataFrame
-    runs: pd.DataFrame
     ran: int = 0
     routes: list[str] = field(default_factory=list)
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        """One row per run (route, design_point, replication, seed, each factor, each metric),
+        read from the store when asked: a sweep never holds all its results in memory."""
+        return SweepStore(self.out).runs()
 
 
 def sweep(
@@ -451,7 +456,6 @@ def sweep(
         out=Path(out),
         manifest=manifest,
         design=design,
-        runs=store.runs(),
         ran=sum(len(b.runs) for b in todo),
         routes=list(experiment.routes),
     )
