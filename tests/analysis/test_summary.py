@@ -159,6 +159,8 @@ def test_summarise_adoption_metrics_from_the_organisation_rows() -> None:
     assert summary["non_adopter_share"] == pytest.approx(0.1)
     assert summary["quality_dip_depth"] == pytest.approx(0.15)
     assert summary["quality_dip_weeks"] == 4.0
+    below = [1.0 - q for q in QUALITY if q < 1.0]  # the weeks below, each weighed by its depth
+    assert summary["quality_loss"] == pytest.approx(sum(below))
     assert summary["total_intervention_cost"] == pytest.approx(850.0)
     assert summary["final_readiness_mean"] == pytest.approx(0.65)
     assert summary["final_resistance_mean"] == pytest.approx(0.31)
@@ -179,6 +181,7 @@ def test_summarise_has_no_quality_dip_if_quality_never_falls_below_the_old_level
     summary = summarise(frame, np.array([]))
     assert summary["quality_dip_depth"] == 0.0
     assert summary["quality_dip_weeks"] == 0.0
+    assert summary["quality_loss"] == 0.0  # quality above the old level does not pay back
     assert math.isnan(summary["rogers_innovators"])
 
 

@@ -263,6 +263,7 @@ EXACT_SCENARIOS = {
             "p": 0.02,
             "q": 0.5,
             "revert": 0.3,
+            "refusal": 0.45,  # fatigue pushes some across it: hold-outs in both models
             "initial_adopters": {"count": 5, "choose": "random"},
         },
         "route": {"kind": "combined", "start": 3},

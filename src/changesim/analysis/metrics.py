@@ -93,6 +93,7 @@ METRICS: dict[str, Metric] = _metrics(
     Metric("final_adopted_share", "final adopted share", "share", "higher", ".3f", "adoption"),
     Metric("quality_dip_depth", "quality dip depth", "relative", "lower", ".3f", "adoption"),
     Metric("quality_dip_weeks", "weeks below old quality", "weeks", "lower", ".1f", "adoption"),
+    Metric("quality_loss", "quality lost", "quality-weeks", "lower", ".2f", "adoption"),
     Metric("non_adopter_share", "non-adopters", "share", "lower", ".3f", "adoption"),
     Metric("total_intervention_cost", "intervention cost", "currency", "lower", ",.0f", "adoption"),
     Metric(

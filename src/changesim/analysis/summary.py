@@ -59,6 +59,8 @@ def summarise(weekly: pd.DataFrame, adoption_delays: np.ndarray) -> dict[str, fl
         weeks_to_50/80/95 (first week the organisation's adopted share reaches it, NaN if
         never), final_adopted_share, quality_dip_depth (1 - lowest organisation quality, 0 if
         never below the old level), quality_dip_weeks (weeks below the old level),
+        quality_loss (the dip's depth times its length: the sum over weeks of 1 - quality
+        where quality is below the old level, in quality-weeks),
         rogers_* (adopter category shares among final adopters, timed from their unit's
         opening), non_adopter_share, total_intervention_cost, final_readiness_mean,
         final_resistance_mean.
@@ -74,6 +76,7 @@ def summarise(weekly: pd.DataFrame, adoption_delays: np.ndarray) -> dict[str, fl
     summary["final_adopted_share"] = float(shares[-1])
     summary["quality_dip_depth"] = float(max(0.0, 1.0 - quality.min()))
     summary["quality_dip_weeks"] = float((quality < 1.0).sum())
+    summary["quality_loss"] = float(np.clip(1.0 - quality, 0.0, None).sum())
     summary.update(rogers_shares(np.asarray(adoption_delays, dtype=np.float64)))
     summary["non_adopter_share"] = float(1.0 - shares[-1])
     summary["total_intervention_cost"] = float(np.nansum(org["intervention_cost"]))

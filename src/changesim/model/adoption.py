@@ -32,15 +32,23 @@ def revert(state: OrgState, spec: Adoption, rng: np.random.Generator) -> None:
 
 
 def adopt(state: OrgState, rule: AdoptionRule, spec: Adoption, rng: np.random.Generator) -> None:
-    """Stage 4b: in-scope non-adopters adopt with the rule's probability."""
+    """Stage 4b: in-scope non-adopters adopt with the rule's probability.
+
+    Employees whose effective resistance is above ``spec.refusal`` (the hold-outs) are not
+    candidates this week; training, work redesign or fatigue can move them across it.
+    """
     candidates = np.flatnonzero(state.in_scope & ~state.adopted)
     if len(candidates) == 0:
         return
+    resistance = effective_resistance(state, candidates)
+    if spec.refusal < 1.0:
+        willing = resistance <= spec.refusal
+        candidates, resistance = candidates[willing], resistance[willing]
     share = state.network.neighbour_mean(state.adopted, state.weight)
     inputs = RuleInputs(
         neighbour_share=share[candidates],
         readiness=state.readiness[candidates],
-        resistance=effective_resistance(state, candidates),
+        resistance=resistance,
         threshold=state.threshold[candidates],
         p=spec.p,
         q=spec.q,

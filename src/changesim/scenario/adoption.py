@@ -50,6 +50,13 @@ class Adoption(StrictModel):
     k: float = spec_field(
         8.0, "Steepness of the readiness-resistance logistic (readiness rule).", ge=0, le=100
     )
+    refusal: float = spec_field(
+        1.0,
+        "Effective resistance above which an employee does not adopt while it stays there "
+        "(lasting resistance: the hold-outs); 1 = nobody refuses. Every rule.",
+        ge=0,
+        le=1,
+    )
     params: dict[str, float] = spec_field({}, "Extra parameters for user-registered rules.")
     revert: float = spec_field(
         0.05,

@@ -224,12 +224,14 @@ class ReferenceEmployee(FixedAgent):
     def compute_adoption(self) -> None:
         """Decide whether to adopt this week, from the neighbours' adoption before anyone does.
 
-        Only in-scope non-adopters are candidates; each draws once against the rule's
-        probability.
+        Only in-scope non-adopters whose resistance is at most ``adoption.refusal`` are
+        candidates; each draws once against the rule's probability.
         """
         self._will_adopt = False
         if not self.in_scope or self.adopted:
             return
+        if self.resistance > self.model.settings.adoption.refusal:
+            return  # a hold-out
         probability = self.model.adoption_probability(self, self.neighbour_share())
         self._will_adopt = bool(self.model.streams.adoption.random() < probability)
 
