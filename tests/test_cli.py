@@ -174,6 +174,56 @@ def test_compare_tables(compared) -> None:
     assert set(weekly["replication"]) == {0, 1, 2}
 
 
+def test_compare_prints_the_answer_first_in_80_columns(compared) -> None:
+    """The headline, the legend of route letters, the key metrics with the best route and
+    the paired differences; no line wider than 80 columns (CliRunner is not a terminal)."""
+    out, stdout = compared
+    lines = stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), max(lines, key=len)
+    verdict = (out / "verdict.txt").read_text().splitlines()
+    headline = " ".join(stdout.split())  # the headline may wrap
+    assert " ".join(verdict[0].split()) in headline
+    assert "  A  Back-office first (reference)" in lines
+    assert "  B  Front-office first" in lines
+    assert any(line.split()[:1] == ["best"] for line in lines)
+    assert "Paired differences against A" in stdout
+    assert "to 80%↓" in stdout
+    assert "satisfaction↑" in stdout
+
+
+def test_compare_warns_when_routes_differ_in_more_than_the_route(tmp_path: Path) -> None:
+    result = invoke(
+        "compare",
+        SCENARIOS / "pilot_then_waves.yaml",
+        SCENARIOS / "organisation_oriented.yaml",
+        "--out",
+        tmp_path / "out",
+        "--replications",
+        "1",
+    )
+    text = " ".join(result.stdout.split())
+    assert "warning:" in text
+    assert "in more than the route: approach, interventions[0], interventions[1]" in text
+
+
+def test_compare_refuses_an_unknown_metric_before_running(tmp_path: Path) -> None:
+    args = [SCENARIOS / r for r in ROUTES]
+    result = CliRunner().invoke(
+        app,
+        [
+            "compare",
+            *map(str, args),
+            "--out",
+            str(tmp_path / "o"),
+            "--metrics",
+            "weeks_to_80,speed",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "unknown metric(s) speed" in " ".join(result.output.split())
+    assert not (tmp_path / "o").exists()
+
+
 def test_compare_uses_common_random_numbers(compared) -> None:
     out, _ = compared
     runs = pd.read_csv(out / "runs.csv")

@@ -20,8 +20,9 @@ import typer
 
 if TYPE_CHECKING:
     import pandas as pd
+    from rich.table import Table
 
-    from changesim.experiments import RunResult
+    from changesim.experiments import Comparison, RunResult
     from changesim.scenario import Problem, Scenario
 
 app = typer.Typer(
@@ -142,8 +143,15 @@ def compare(
     key_metric: Annotated[
         str, typer.Option(help="The metric --until-precision watches.")
     ] = "weeks_to_80",
+    metrics: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated metrics to conclude on, most important first; default: "
+            "weeks_to_80,quality_loss,mean_satisfaction,churned_share,total_cost.",
+        ),
+    ] = None,
 ) -> None:
-    """Compare routes: every scenario on the same seeds; report, tables and plots.
+    """Compare routes: every scenario on the same seeds; the answer, report, tables and plots.
 
     The first file is the reference for paired differences, and its replications and seed are
     used unless --replications and --seed are given. Finished runs are kept in OUT/runs/;
@@ -154,6 +162,7 @@ def compare(
 
     from changesim.experiments import compare as compare_routes
 
+    chosen = None if metrics is None else _metric_names(metrics)
     _load_all(files)  # every problem of every file first, before any run starts
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("running", total=None)
@@ -168,6 +177,7 @@ def compare(
                 until_precision=until_precision,
                 max_replications=max_replications,
                 key_metric=key_metric,
+                metrics=chosen,
             )
         )
     if comparison.precision is not None:
@@ -177,13 +187,7 @@ def compare(
             f"precision {p['target width']} on {p['metric']}: {verdict} with "
             f"{p['replications']} replications (widest 95% interval {p['widest interval']:.3g})"
         )
-    if comparison.recomputed:
-        typer.echo(
-            f"note: {len(comparison.recomputed)} stored run(s) in {out / 'runs'} could not be "
-            f"read and were run again: {', '.join(comparison.recomputed)}",
-            err=True,
-        )
-    _print_comparison(comparison.summary, len(comparison.seeds), comparison.currency)
+    _print_comparison(comparison)
     typer.echo(f"report: {out / 'report.html'}")
 
 
@@ -365,39 +369,125 @@ def _week(value: object) -> str:
     return str(int(value))  # type: ignore[call-overload]
 
 
-def _print_comparison(table: pd.DataFrame, count: int, currency: str | None) -> None:
-    """Metrics as rows, routes as columns: mean ± half-width of the 95% interval."""
+def _metric_names(text: str) -> list[str]:
+    """Comma-separated metric names, each checked against the declared metrics."""
+    from changesim.analysis.metrics import METRICS
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in METRICS]
+    if unknown or not names:
+        raise typer.BadParameter(
+            f"unknown metric(s) {', '.join(unknown) or '(none given)'}; "
+            f"known: {', '.join(METRICS)}",
+            param_hint="--metrics",
+        )
+    return names
+
+
+def _print_comparison(comparison: Comparison) -> None:
+    """The answer first, then the key metrics (routes as rows, short letters with a legend, so
+    it stays readable in 80 columns) and the paired differences against the reference."""
     from rich.console import Console
+
+    console = Console(width=min(Console().width, 100))
+    verdict, currency = comparison.verdict, comparison.currency
+    letters = {route: chr(ord("A") + i) for i, route in enumerate(comparison.routes)}
+    console.print(
+        f"Routes compared on the same {len(comparison.seeds)} seeds (common random numbers):"
+    )
+    for route, letter in letters.items():
+        note = " (reference)" if route == comparison.reference else ""
+        console.print(f"  {letter}  {route}{note}", highlight=False)
+    console.print()
+    for line in verdict.sentences(currency):
+        console.print(line, highlight=False)
+    for warning in comparison.warnings():
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    if not verdict.rankings:
+        return
+    names = [r.metric for r in verdict.rankings]
+    summary = comparison.summary.set_index(["metric", "route"])
+    console.print("\nKey metrics: mean ±95% CI half-width (↓ lower is better, ↑ higher)")
+    table = _key_table(names)
+    for route, letter in letters.items():
+        table.add_row(letter, *(_cell(_row(summary, n, route), n) for n in names))
+    table.add_row(
+        "best",
+        *(f"{letters[r.best]} {r.p_best[r.best]:.0%}" for r in verdict.rankings),
+        style="bold",
+    )
+    console.print(table)
+    if comparison.differences.empty:
+        return
+    diffs = comparison.differences.set_index(["metric", "route"])
+    reference = letters[comparison.reference]
+    console.print(f"Paired differences against {reference} (route − {reference}): mean ±95% CI")
+    table = _key_table(names)
+    for route, letter in letters.items():
+        if route != comparison.reference:
+            table.add_row(letter, *(_difference_cell(_row(diffs, n, route), n) for n in names))
+    console.print(table)
+
+
+def _row(frame: pd.DataFrame, name: str, route: str) -> pd.Series:
+    """The row of metric ``name`` and ``route`` in a table indexed by (metric, route)."""
+    return frame.loc[[(name, route)]].iloc[0]
+
+
+def _key_table(names: list[str]) -> Table:
+    """A narrow table: a letter column, then one column per metric with its short heading."""
+    from rich import box
     from rich.table import Table
 
     from changesim.analysis.metrics import metric
 
-    routes = list(dict.fromkeys(table["route"]))
-    out = Table(title=f"Routes compared: mean ± 95% CI half-width, {count} replications each")
-    out.add_column("metric")
-    for route in routes:
-        out.add_column(str(route), justify="right")
-    for name, rows in table.groupby("metric", sort=False):
-        by_route = rows.set_index("route")
-        cells = [_cell(by_route.loc[route], str(name)) for route in routes]
-        out.add_row(metric(str(name)).title(currency), *cells)
-    Console().print(out)
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
+    table.add_column("")
+    for name in names:
+        table.add_column(metric(name).heading, justify="right", no_wrap=True)
+    return table
 
 
 def _cell(row: pd.Series, name: str) -> str:
-    """Mean ± half-width of the 95% interval; '(n/runs)' when some runs never got there."""
+    """Mean ±half-width of the 95% interval; '(n/runs)' when some runs never got there."""
     from changesim.analysis.metrics import metric
 
     declared = metric(name)
     if row["n"] == 0:
         return declared.missing
-    text = declared.format(row["mean"])
+    text = _compact(declared.format(row["mean"]))
     half = (row["ci_high"] - row["ci_low"]) / 2
     if half == half:  # no interval from a single run
-        text += f" ±{declared.format(half)}"
+        text += f" ±{_compact(declared.format(half))}"
     if row["n"] < row["runs"]:
         text += f" ({row['n']}/{row['runs']})"
     return text
+
+
+def _difference_cell(row: pd.Series, name: str) -> str:
+    """A paired difference ±half-width of its 95% interval (shares in percentage points)."""
+    from changesim.analysis.metrics import metric
+
+    declared = metric(name)
+    mean, half = row["mean_difference"], (row["ci_high"] - row["ci_low"]) / 2
+    if declared.unit == "share":  # percentage points, the unit said once
+        return f"{mean * 100:+.1f}" + (f" ±{half * 100:.1f}" if half == half else "") + "pp"
+    text = _compact(declared.format_difference(mean))
+    if half == half:
+        text += f" ±{_compact(declared.format_difference(half)).lstrip('+')}"
+    return text
+
+
+def _compact(text: str) -> str:
+    """Large numbers written with thousands separators shortened: '3,857,976' -> '3.86m'."""
+    digits = text.replace(",", "")
+    if "," not in text or not digits.lstrip("+-").isdigit():
+        return text
+    value = float(digits)
+    sign = "+" if text.startswith("+") else ""
+    if abs(value) >= 1e6:
+        return f"{sign}{value / 1e6:.2f}m"
+    return f"{sign}{value / 1e3:.0f}k"
 
 
 if __name__ == "__main__":  # python -m changesim.cli

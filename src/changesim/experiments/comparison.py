@@ -9,17 +9,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from changesim.analysis.metrics import METRICS
-from changesim.analysis.statistics import paired_differences, summary_table
+from changesim.analysis.metrics import KEY_METRICS, METRICS
+from changesim.analysis.statistics import mean_interval, paired_differences, summary_table
+from changesim.analysis.verdict import Verdict, conclude
 from changesim.experiments.replications import replication_seeds, run_replications
 from changesim.experiments.store import RunStore, slug
 from changesim.scenario import Scenario, load_scenario
+from changesim.scenario.diff import beyond_route
 from changesim.version import __version__
 
 if TYPE_CHECKING:
@@ -64,6 +67,8 @@ class Comparison:
     precision : dict or None
         With ``until_precision``: the key metric, the target width, the widest interval of
         its paired differences, whether the target was reached, and the replications used.
+    key_metrics : list of str
+        The metrics the verdict concludes on, most important first.
     """
 
     scenarios: dict[str, Scenario]
@@ -77,6 +82,7 @@ class Comparison:
     version: str = field(default=__version__)
     recomputed: list[str] = field(default_factory=list)
     precision: dict[str, Any] | None = None
+    key_metrics: list[str] = field(default_factory=lambda: list(KEY_METRICS))
 
     @property
     def routes(self) -> list[str]:
@@ -93,6 +99,64 @@ class Comparison:
         """Currency of the contact costs (the reference route's), None without customers."""
         customers = self.scenarios[self.reference].customers
         return None if customers is None else customers.currency
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """What shares stand for: the reference route's headcount ('employees') and, with
+        customers, its customer population ('customers')."""
+        scenario = self.scenarios[self.reference]
+        org = self.weekly[(self.weekly["route"] == self.reference) & (self.weekly["unit"] == "all")]
+        totals = {"employees": int(org["headcount"].iloc[0])}  # also from a population table
+        if scenario.customers is not None:
+            totals["customers"] = scenario.customers.population
+        return totals
+
+    @cached_property
+    def verdict(self) -> Verdict:
+        """The answer: rankings with P(best), the trade-off sentence, the Pareto set."""
+        present = [m for m in self.key_metrics if m in self.runs.columns]
+        return conclude(self.runs, present, totals=self.totals, currency=self.currency)
+
+    @cached_property
+    def beyond_route(self) -> dict[str, list[str]]:
+        """Routes whose scenario differs from the reference's in more than the route, with
+        the differing fields (dotted paths): anything listed may explain a difference too."""
+        return beyond_route(self.scenarios)
+
+    @cached_property
+    def holdouts(self) -> pd.DataFrame:
+        """Per route and unit: the mean share (with 95% interval) and number of employees who
+        have not adopted at the end of the run."""
+        last = self.weekly[self.weekly["week"] == self.weekly["week"].max()]
+        rows = []
+        for (route, unit), group in last.groupby(["route", "unit"], sort=False, observed=True):
+            share = 1.0 - group["adopted_share"].to_numpy(dtype=float)
+            mean, low, high, _ = mean_interval(share)
+            rows.append(
+                {
+                    "route": route,
+                    "unit": unit,
+                    "non_adopter_share": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "non_adopters": mean * float(group["headcount"].iloc[0]),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def warnings(self) -> list[str]:
+        """What the user should know before trusting the comparison."""
+        notes = [
+            f"'{label}' differs from '{self.reference}' in more than the route: "
+            f"{', '.join(fields)}. A difference in results may come from any of these."
+            for label, fields in self.beyond_route.items()
+        ]
+        if self.recomputed:
+            notes.append(
+                f"{len(self.recomputed)} stored run(s) could not be read and were run again: "
+                f"{', '.join(self.recomputed)}"
+            )
+        return notes
 
     def metadata(self, command: str | None = None) -> dict[str, Any]:
         """What made this comparison: version, sources, seeds and every scenario as validated."""
@@ -114,9 +178,15 @@ class Comparison:
 
     def figures(self) -> dict[str, Figure]:
         """The comparison's figures (bands across replications), by title."""
-        from changesim.viz.plots import comparison_figures  # matplotlib only when drawing
+        from changesim.viz.plots import comparison_figures, tradeoffs  # matplotlib on drawing
 
-        return comparison_figures(self.weekly)
+        verdict = self.verdict
+        figures = {
+            "Trade-offs": tradeoffs(
+                self.summary, verdict.pareto_axes, verdict.pareto, self.currency
+            )
+        }
+        return figures | comparison_figures(self.weekly)
 
     def report(
         self,
@@ -145,11 +215,14 @@ class Comparison:
         shown = {k: _shown(v) for k, v in meta.items() if k != "scenarios"}
         text = comparison_report(
             title="Migration routes compared",
+            verdict=self.verdict,
             table=self.summary,
             differences=self.differences,
+            holdouts=self.holdouts,
             reference=self.reference,
             figures=dict(pngs),
             meta=shown,
+            warnings=self.warnings(),
             currency=self.currency,
         )
         if path is not None:
@@ -159,8 +232,8 @@ class Comparison:
     def save(self, out: str | Path, *, command: str | None = None) -> list[Path]:
         """Write the comparison to folder ``out``.
 
-        weekly.parquet, runs.csv, summary.csv, differences.csv, meta.json, one PNG per
-        figure and report.html.
+        weekly.parquet, runs.csv, summary.csv, differences.csv, holdouts.csv, verdict.txt
+        (the answer in sentences), meta.json, one PNG per figure and report.html.
 
         Returns
         -------
@@ -177,6 +250,10 @@ class Comparison:
         self.summary.to_csv(written[2], index=False)
         written.append(out / "differences.csv")
         self.differences.to_csv(written[-1], index=False)
+        written.append(out / "holdouts.csv")
+        self.holdouts.to_csv(written[-1], index=False)
+        written.append(out / "verdict.txt")
+        written[-1].write_text("\n".join(self.verdict.sentences(self.currency)) + "\n")
         written.append(out / "meta.json")
         written[-1].write_text(json.dumps(self.metadata(command), indent=2))
         pngs = {}
@@ -209,6 +286,7 @@ def compare(
     until_precision: float | None = None,
     max_replications: int = 200,
     key_metric: str = "weeks_to_80",
+    metrics: Sequence[str] | None = None,
 ) -> Comparison:
     """Run every route on the same seeds and compare them.
 
@@ -239,6 +317,10 @@ def compare(
         The most replications ``until_precision`` may use.
     key_metric : str
         The metric whose paired differences ``until_precision`` watches.
+    metrics : sequence of str, optional
+        The metrics the verdict concludes on, most important first (the trade-off sentence
+        starts from the first); default
+        :data:`~changesim.analysis.metrics.KEY_METRICS`.
 
     Returns
     -------
@@ -249,7 +331,7 @@ def compare(
     ScenarioError
         If a scenario file is invalid.
     ValueError
-        If no route is given or ``replications`` is below 1.
+        If no route is given, ``replications`` is below 1, or a metric is unknown.
     """
     scenarios, labels = _labelled(sources)
     if not scenarios:
@@ -260,6 +342,9 @@ def compare(
         raise ValueError(f"replications must be at least 1, got {count}")
     if until_precision is not None and key_metric not in METRICS:
         raise ValueError(f"unknown key metric {key_metric!r}; known: {', '.join(METRICS)}")
+    unknown = [m for m in metrics or () if m not in METRICS]
+    if unknown:
+        raise ValueError(f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}")
     base_seed = first.seed if seed is None else seed
     store = None if out is None else RunStore(Path(out) / "runs")
     reference = next(iter(scenarios))
@@ -307,6 +392,7 @@ def compare(
         sources=labels,
         recomputed=[] if store is None else list(store.damaged),
         precision=precision,
+        key_metrics=list(metrics or KEY_METRICS),
     )
     if out is not None:
         comparison.save(out, command=command)

@@ -144,8 +144,9 @@ def champions(
     """When the window begins, choose champions; while it lasts they weigh more.
 
     Champions are convinced: readiness at least 0.9 and they adopt as soon as their unit's
-    change opens. Under the individual approach their resistance is also cut to at most 0.1;
-    under the organisation approach resistance is a given and stays as it is.
+    change opens. Under the individual approach their resistance is also cut to at most
+    ``resistance_cap`` (0.1 by default); under the organisation approach resistance is a given
+    and stays as it is.
     """
     spec = cast(Champions, intervention.spec)  # the registry dispatched on spec.kind
     pool = np.flatnonzero(starting)
@@ -158,7 +159,7 @@ def champions(
         state.seed_adopter[chosen] = True
         state.readiness[chosen] = np.maximum(state.readiness[chosen], 0.9)
         if state.resistance_malleable:
-            state.resistance[chosen] = np.minimum(state.resistance[chosen], 0.1)
+            state.resistance[chosen] = np.minimum(state.resistance[chosen], spec.resistance_cap)
         opened = state.in_scope[chosen] & ~state.adopted[chosen]
         state.adopt(chosen[opened])
     current = intervention.chosen[active[intervention.chosen]]

@@ -56,6 +56,13 @@ class Champions(InterventionBase):
     choose: Literal["random", "centrality", "betweenness", "managers"] = spec_field(
         "centrality", "How champions are chosen."
     )
+    resistance_cap: float = spec_field(
+        0.1,
+        "Individual approach: champions' resistance is cut to at most this when chosen "
+        "(1 = not cut); under the organisation approach it is never cut.",
+        ge=0.0,
+        le=1.0,
+    )
 
 
 class CrossUnitTies(InterventionBase):

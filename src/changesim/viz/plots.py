@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from changesim.analysis.metrics import SERIES
+from changesim.analysis.metrics import SERIES, metric
 from changesim.analysis.statistics import curve_bands
 from changesim.model.collector import ORGANISATION
 
@@ -134,6 +134,75 @@ def comparison_figures(weekly: pd.DataFrame) -> dict[str, Figure]:
     }
     figures["Adoption per unit"] = units_per_route(weekly)
     return figures
+
+
+def tradeoffs(
+    summary: pd.DataFrame, axes: dict[str, str], front: list[str], currency: str | None = None
+) -> Figure:
+    """The Pareto view: each route's mean (with its 95% interval) on time against customer
+    harm and against cost; routes no other beats on all at once are filled, the others open.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The comparison's summary table (route, metric, mean, ci_low, ci_high).
+    axes : dict
+        'time', and 'customer harm' and/or 'cost', to the metric shown on that axis.
+    front : list of str
+        The routes on the Pareto front.
+    currency : str, optional
+        Currency of money metrics, for the axis label.
+    """
+    others: list[str | None] = [a for a in ("customer harm", "cost") if a in axes]
+    fig, panels = plt.subplots(
+        1, max(1, len(others)), figsize=(5.2 * max(1, len(others)), 4), constrained_layout=True
+    )
+    panels = list(panels) if len(others) > 1 else [panels]
+    time = axes.get("time")
+    table = summary.set_index(["metric", "route"])
+    routes = list(dict.fromkeys(summary["route"]))
+    for panel, axis in zip(panels, others or [None], strict=True):
+        for i, route in enumerate(routes):
+            colour = f"C{i}"
+            x = _point(table, time, route)
+            y = _point(table, axes[axis], route) if axis else (0.0, 0.0, 0.0)
+            filled = route in front
+            panel.errorbar(
+                x[0],
+                y[0],
+                xerr=[[x[0] - x[1]], [x[2] - x[0]]],
+                yerr=[[y[0] - y[1]], [y[2] - y[0]]],
+                fmt="o",
+                color=colour,
+                markerfacecolor=colour if filled else "white",
+                markersize=8,
+                capsize=3,
+                label=f"{route}{'' if filled else ' (beaten)'}",
+            )
+        if time:
+            panel.set_xlabel(_axis_label(time, currency))
+        if axis:
+            panel.set_ylabel(_axis_label(axes[axis], currency))
+            panel.set_title(f"time against {axis}")
+        panel.grid(alpha=0.3)
+    panels[0].legend(fontsize="small")
+    fig.suptitle("Trade-offs (filled: not beaten on every axis at once by another route)")
+    return fig
+
+
+def _point(table: pd.DataFrame, name: str | None, route: str) -> tuple[float, float, float]:
+    """Mean and 95% bounds of ``name`` for ``route`` (the mean for a missing bound)."""
+    if name is None:
+        return 0.0, 0.0, 0.0
+    row = table.loc[(name, route), ["mean", "ci_low", "ci_high"]].to_numpy(dtype=float)
+    mean, low, high = (float(v) for v in row)
+    return mean, low if low == low else mean, high if high == high else mean  # NaN: one run
+
+
+def _axis_label(name: str, currency: str | None) -> str:
+    declared = metric(name)
+    arrow = {"lower": " (lower is better)", "higher": " (higher is better)", None: ""}
+    return declared.title(currency) + arrow[declared.better]
 
 
 def png_bytes(fig: Figure) -> bytes:
