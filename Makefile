@@ -5,14 +5,22 @@ ROUTES := scenarios/back_office_first.yaml scenarios/front_office_first.yaml \
           scenarios/combined.yaml scenarios/pilot_then_waves.yaml \
           scenarios/organisation_oriented.yaml
 
-.PHONY: demo test lint typecheck format mutate fuzz clean
+.PHONY: demo test lint typecheck format mutate fuzz browser clean
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/changesim compare $(ROUTES) --replications 20 --out results/compare
 
 # The test command (CI runs exactly this): lint, type check, then the whole test suite.
-test: lint typecheck
+test: lint typecheck browser
 	$(VENV)/bin/python -m pytest
+
+# A real browser for the report test: the system Chromium (Playwright drives it; its own
+# browser download is not needed). Installed with apt when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { echo "installing chromium (apt) for the browser test"; \
+	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -177,3 +177,21 @@ def test_champions_are_chosen_weighted_and_adopt(start):
     # After the 6 weeks, champions weigh like everybody else.
     model.run_for(start + 6 - model.state.week)
     assert np.all(model.state.weight == 1)
+
+
+@pytest.mark.parametrize("cap", [0.3, 1.0])
+def test_champions_resistance_cap_is_the_switch_for_the_cut(cap):
+    """With resistance_cap c a champion's resistance becomes min(s, c): 1 leaves it as drawn."""
+    spec = {"kind": "champions", "start": 0, "weeks": 6, "share": 0.2, "choose": "random"}
+    data = intervention_scenario(
+        [{**spec, "resistance_cap": cap}], influence={"readiness_influence": 0, "fatigue": 0}
+    )
+    drawn = ChangeModel(changesim.load_scenario({**data, "interventions": []}), rng=5).state
+    model = ChangeModel(changesim.load_scenario(data), rng=5, agents=False)
+    champions = np.flatnonzero(model.state.champion)
+    assert len(champions) > 0
+    np.testing.assert_array_equal(
+        model.state.resistance[champions], np.minimum(drawn.resistance[champions], cap)
+    )
+    if cap < 1:
+        assert (drawn.resistance[champions] > cap).any()  # the cut did something

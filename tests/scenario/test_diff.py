@@ -47,3 +47,14 @@ def test_the_shipped_approach_pair_differs_in_approach_and_interventions_only():
     found = beyond_route({"individual": pilot, "organisation": organisation})
     # the champions (item 2) are the same in both; items 0 and 1 are other interventions
     assert found == {"organisation": ["approach", "interventions[0]", "interventions[1]"]}
+
+
+def test_the_shipped_approach_pair_spends_the_same_budget():
+    """Equal budget by construction: the same total intervention cost in a run of each."""
+    costs = [
+        changesim.simulate(changesim.load_scenario(SCENARIOS / f"{name}.yaml"), seed=3).summary[
+            "total_intervention_cost"
+        ]
+        for name in ("pilot_then_waves", "organisation_oriented")
+    ]
+    assert costs[0] == costs[1] == 724_000

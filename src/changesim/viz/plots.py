@@ -181,8 +181,10 @@ def tradeoffs(
             )
         if time:
             panel.set_xlabel(_axis_label(time, currency))
+            _percent_if_share(panel.xaxis, time)
         if axis:
             panel.set_ylabel(_axis_label(axes[axis], currency))
+            _percent_if_share(panel.yaxis, axes[axis])
             panel.set_title(f"time against {axis}")
         panel.grid(alpha=0.3)
     panels[0].legend(fontsize="small")
@@ -200,9 +202,23 @@ def _point(table: pd.DataFrame, name: str | None, route: str) -> tuple[float, fl
 
 
 def _axis_label(name: str, currency: str | None) -> str:
+    """Short label, currency and direction of better: 'total cost (GBP), lower is better'."""
     declared = metric(name)
-    arrow = {"lower": " (lower is better)", "higher": " (higher is better)", None: ""}
-    return declared.title(currency) + arrow[declared.better]
+    label = declared.short or declared.label
+    if currency and declared.unit.startswith("currency"):
+        label += f" ({currency})"
+    return (
+        label
+        + {"lower": ", lower is better", "higher": ", higher is better", None: ""}[declared.better]
+    )
+
+
+def _percent_if_share(axis: Any, name: str) -> None:
+    """Ticks as percentages on an axis that shows a share."""
+    if metric(name).unit == "share":
+        from matplotlib.ticker import PercentFormatter
+
+        axis.set_major_formatter(PercentFormatter(1.0))
 
 
 def png_bytes(fig: Figure) -> bytes:

@@ -74,7 +74,8 @@ def differences_html(
 
 def ranking_html(verdict: Verdict, table: pd.DataFrame, currency: str | None = None) -> str:
     """Routes as rows, key metrics as columns (direction of better in the heading): mean
-    [95% CI] and the share of replications in which the route was best; the best in bold."""
+    [95% CI] and, where it ever was, the share of replications in which the route was best;
+    the best mean in bold."""
     if not verdict.rankings:
         return ""
     cells = table.set_index(["metric", "route"])
@@ -90,8 +91,9 @@ def ranking_html(verdict: Verdict, table: pd.DataFrame, currency: str | None = N
         for ranking in verdict.rankings:
             line = cells.loc[(ranking.metric, route)]
             text = _interval(line["mean"], line["ci_low"], line["ci_high"], ranking.metric)
-            p = ranking.p_best.get(route, float("nan"))
-            text += f"<br><small>best in {p:.0%}</small>"
+            p = ranking.p_best.get(route, 0.0)
+            if p > 0:
+                text += f"<br><small>best in {p:.0%}</small>"
             if route == ranking.best:
                 text = f"<b>{text}</b>"
             row.append(f"<td>{text}</td>")
