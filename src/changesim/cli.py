@@ -187,8 +187,8 @@ def compare(
             f"precision {p['target width']} on {p['metric']}: {verdict} with "
             f"{p['replications']} replications (widest 95% interval {p['widest interval']:.3g})"
         )
-    _print_comparison(comparison)
     typer.echo(f"report: {out / 'report.html'}")
+    _print_comparison(comparison)
 
 
 @app.command()
@@ -385,8 +385,9 @@ def _metric_names(text: str) -> list[str]:
 
 
 def _print_comparison(comparison: Comparison) -> None:
-    """The answer first, then the key metrics (routes as rows, short letters with a legend, so
-    it stays readable in 80 columns) and the paired differences against the reference."""
+    """The routes (letters with a legend, so tables stay readable in 80 columns), the key
+    metrics with the best route, the paired differences against the reference, and then the
+    answer in sentences — last, so that it is what stays on the screen."""
     from rich.console import Console
 
     console = Console(width=min(Console().width, 100))
@@ -398,35 +399,34 @@ def _print_comparison(comparison: Comparison) -> None:
     for route, letter in letters.items():
         note = " (reference)" if route == comparison.reference else ""
         console.print(f"  {letter}  {route}{note}", highlight=False)
-    console.print()
-    for line in verdict.sentences(currency):
-        console.print(line, highlight=False)
+    names = [r.metric for r in verdict.rankings]
+    if names:
+        summary = comparison.summary.set_index(["metric", "route"])
+        console.print("\nKey metrics: mean ±95% CI half-width (↓ lower is better, ↑ higher)")
+        table = _key_table(names)
+        for route, letter in letters.items():
+            table.add_row(letter, *(_cell(_row(summary, n, route), n) for n in names))
+        table.add_row(
+            "best",
+            *(f"{letters[r.best]} {r.p_best[r.best]:.0%}" for r in verdict.rankings),
+            style="bold",
+        )
+        console.print(table)
+    if names and not comparison.differences.empty:
+        diffs = comparison.differences.set_index(["metric", "route"])
+        reference = letters[comparison.reference]
+        console.print(f"Paired differences against {reference} (route − {reference}): mean ±95% CI")
+        table = _key_table(names)
+        for route, letter in letters.items():
+            if route != comparison.reference:
+                table.add_row(letter, *(_difference_cell(_row(diffs, n, route), n) for n in names))
+        console.print(table)
     for warning in comparison.warnings():
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
-    if not verdict.rankings:
-        return
-    names = [r.metric for r in verdict.rankings]
-    summary = comparison.summary.set_index(["metric", "route"])
-    console.print("\nKey metrics: mean ±95% CI half-width (↓ lower is better, ↑ higher)")
-    table = _key_table(names)
-    for route, letter in letters.items():
-        table.add_row(letter, *(_cell(_row(summary, n, route), n) for n in names))
-    table.add_row(
-        "best",
-        *(f"{letters[r.best]} {r.p_best[r.best]:.0%}" for r in verdict.rankings),
-        style="bold",
-    )
-    console.print(table)
-    if comparison.differences.empty:
-        return
-    diffs = comparison.differences.set_index(["metric", "route"])
-    reference = letters[comparison.reference]
-    console.print(f"Paired differences against {reference} (route − {reference}): mean ±95% CI")
-    table = _key_table(names)
-    for route, letter in letters.items():
-        if route != comparison.reference:
-            table.add_row(letter, *(_difference_cell(_row(diffs, n, route), n) for n in names))
-    console.print(table)
+    console.print()
+    for line in verdict.sentences(currency)[1:]:
+        console.print(line, highlight=False)
+    console.print(f"\n[bold]{verdict.tradeoff}[/bold]", highlight=False)
 
 
 def _row(frame: pd.DataFrame, name: str, route: str) -> pd.Series:
