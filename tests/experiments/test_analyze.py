@@ -83,6 +83,18 @@ def test_a_clearly_better_route_is_found(tmp_path: Path) -> None:
     assert "bang 100%" in html
     assert "data:image/png;base64," in html
     assert {p.name for p in written} >= {"p_best.csv", "differences.csv", "report.html"}
+    # the answer over the uncertainty space opens the report: paired over all 12 situations
+    verdict = analysis.verdict
+    assert verdict is not None
+    assert verdict.ranking("weeks_to_80").best == "bang"
+    assert verdict.ranking("weeks_to_80").replications == 12
+    low, high = difference["ci_low"], difference["ci_high"]
+    assert verdict.tradeoff.startswith(
+        f"bang is best on every key metric (weeks to 80%); it reaches 80% "
+        f"{difference['mean_difference']:.1f} weeks sooner than the next best, slow "
+        f"[{low:.1f}, {high:.1f}]"
+    )
+    assert html.index(verdict.tradeoff) < html.index("Which route is best, how often")
 
 
 def test_analysis_errors_are_sentences(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ not tell the routes apart.
 Works on a runs table (one row per route and replication, with ``route``, ``seed`` and the
 summary metrics) in which every route ran on the same seeds (common random numbers), so
 routes are compared within each seed: a route is best in a replication if no other route
-did better there.
+did better there. A sweep's runs (with ``design_point``) are compared within each design point
+and replication, so P(best) and the intervals cover the uncertainty space as well.
 """
 
 from __future__ import annotations
@@ -177,9 +178,15 @@ def said(
     return text
 
 
+def situation(runs: pd.DataFrame) -> list[str]:
+    """The columns that name one situation in which all routes ran alike: the seed of a
+    comparison, or the design point and replication of a sweep."""
+    return ["design_point", "replication"] if "design_point" in runs.columns else ["seed"]
+
+
 def paired(runs: pd.DataFrame, name: str, route: str, other: str) -> Difference:
-    """The paired difference ``route`` − ``other`` on ``name`` over common seeds."""
-    table = runs.pivot_table(index="seed", columns="route", values=name, dropna=False)
+    """The paired difference ``route`` − ``other`` on ``name`` over common situations."""
+    table = runs.pivot_table(index=situation(runs), columns="route", values=name, dropna=False)
     diff = (table[route] - table[other]).to_numpy(dtype=float)
     mean, low, high, n = mean_interval(diff)
     return Difference(name, route, other, mean, low, high, n)
@@ -217,7 +224,9 @@ def rank(runs: pd.DataFrame, name: str) -> Ranking:
         mean = means[route]
         return (-reached[route], sign * mean if np.isfinite(mean) else np.inf)
 
-    shares = best_route_shares(runs.assign(design_point=0), name)
+    if "design_point" not in runs.columns:  # a comparison: one situation per replication
+        runs = runs.assign(design_point=0)
+    shares = best_route_shares(runs, name)
     n = len(shares)
     p_best = {str(route): float(shares[route].mean()) for route in shares.columns}
     return Ranking(
@@ -307,7 +316,12 @@ def conclude(
     """
     names = list(metrics) if metrics else [m for m in KEY_METRICS if m in runs.columns]
     totals = dict(totals or {})
-    every = [n for n in runs.columns if n not in ("route", "replication", "seed")]
+    every = [
+        n
+        for n in runs.columns
+        if n not in ("route", "replication", "seed", "design_point")
+        and pd.api.types.is_numeric_dtype(runs[n])
+    ]
     constant = constant_metrics(runs, every)
     ranked = [n for n in names if metric(n).better is not None and n not in constant]
     rankings = [rank(runs, n) for n in ranked]

@@ -23,6 +23,7 @@ from changesim.analysis.uncertainty import (
     probability_best,
     probability_best_by_range,
 )
+from changesim.analysis.verdict import Verdict, conclude
 from changesim.experiments.store import slug
 from changesim.experiments.sweeps import SweepStore
 from changesim.scenario import Problem, ScenarioError
@@ -49,6 +50,9 @@ class Analysis:
         Paired differences against the reference route over the uncertainty space.
     boxes : list of WinBox
         Where each route wins, per metric, in plain words.
+    verdict : Verdict or None
+        The answer over the uncertainty space: the trade-off sentence, the best route per
+        metric with P(best) over situations, the Pareto set.
     """
 
     manifest: dict[str, Any]
@@ -58,6 +62,7 @@ class Analysis:
     p_best_by_range: pd.DataFrame
     differences: pd.DataFrame
     boxes: list[WinBox] = field(default_factory=list)
+    verdict: Verdict | None = None
 
     def save(self, out: str | Path) -> list[Path]:
         """Write the tables (CSV), the figures (PNG) and ``report.html`` into ``out``."""
@@ -82,8 +87,12 @@ class Analysis:
             pngs[title] = png_bytes(figure)
             written.append(out / f"{slug(title)}.png")
             written[-1].write_bytes(pngs[title])
+        if self.verdict is not None:
+            written.append(out / "verdict.txt")
+            written[-1].write_text("\n".join(self.verdict.sentences()) + "\n")
         written.append(out / "report.html")
         report = analysis_report(
+            verdict=self.verdict,
             manifest=self.manifest,
             p_best=self.p_best,
             boxes=self.boxes,
@@ -151,4 +160,5 @@ def analyze(folder: str | Path, *, metrics: list[str] | None = None) -> Analysis
         p_best_by_range=pd.concat(by_range, ignore_index=True) if by_range else pd.DataFrame(),
         differences=paired_differences_over_uncertainty(runs, names, reference),
         boxes=[box for n in names for box in winning_boxes(runs, design, factors, n)],
+        verdict=conclude(runs, names),
     )

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from changesim.analysis.discovery import WinBox
 from changesim.analysis.metrics import metric
+from changesim.analysis.verdict import Verdict
 from changesim.viz.report import STYLE, _img
 
 
@@ -106,8 +107,21 @@ def _table(frame: pd.DataFrame) -> str:
 NO_BOXES = "<li>No route wins in only part of the space.</li>"
 
 
+def _answer(verdict: Verdict | None) -> str:
+    """The headline and the verdict's sentences, over the uncertainty space."""
+    if verdict is None:
+        return ""
+    lines = "".join(f"<li>{html.escape(line)}</li>" for line in verdict.sentences()[1:])
+    return (
+        f'<p class="headline" id="headline">{html.escape(verdict.tradeoff)}</p>'
+        f"<p><small>Over every situation (design point and replication): the intervals and "
+        f"P(best) cover the uncertain factors and the seeds together.</small></p><ul>{lines}</ul>"
+    )
+
+
 def analysis_report(
     *,
+    verdict: Verdict | None,
     manifest: dict[str, Any],
     p_best: pd.DataFrame,
     boxes: list[WinBox],
@@ -139,7 +153,7 @@ def analysis_report(
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>{STYLE}</style></head><body>
-<h1>{html.escape(title)}</h1>
+<h1>{html.escape(title)}</h1>{_answer(verdict)}
 <p>Every route ran at every design point of the factor space, with replications on common
 seeds. A <i>situation</i> is one design point and replication; in each, the routes are
 compared directly. The probability of being best counts the situations where a route is best
