@@ -96,6 +96,7 @@ METRICS: dict[str, Metric] = _metrics(
     Metric("quality_loss", "quality lost", "quality-weeks", "lower", ".2f", "adoption"),
     Metric("non_adopter_share", "non-adopters", "share", "lower", ".3f", "adoption"),
     Metric("total_intervention_cost", "intervention cost", "currency", "lower", ",.0f", "adoption"),
+    Metric("double_running_cost", "double-running cost", "currency", "lower", ",.0f", "adoption"),
     Metric(
         "final_satisfaction",
         "final satisfaction",

@@ -62,7 +62,8 @@ def summarise(weekly: pd.DataFrame, adoption_delays: np.ndarray) -> dict[str, fl
         quality_loss (the dip's depth times its length: the sum over weeks of 1 - quality
         where quality is below the old level, in quality-weeks),
         rogers_* (adopter category shares among final adopters, timed from their unit's
-        opening), non_adopter_share, total_intervention_cost, final_readiness_mean,
+        opening), non_adopter_share, total_intervention_cost, double_running_cost (cost of
+        running old and new ways side by side, summed over the run), final_readiness_mean,
         final_resistance_mean.
     """
     org = weekly[weekly["unit"] == ORGANISATION]
@@ -80,6 +81,8 @@ def summarise(weekly: pd.DataFrame, adoption_delays: np.ndarray) -> dict[str, fl
     summary.update(rogers_shares(np.asarray(adoption_delays, dtype=np.float64)))
     summary["non_adopter_share"] = float(1.0 - shares[-1])
     summary["total_intervention_cost"] = float(np.nansum(org["intervention_cost"]))
+    if "double_running_cost" in org:  # frames written before double running was recorded
+        summary["double_running_cost"] = float(np.nansum(org["double_running_cost"]))
     summary["final_readiness_mean"] = float(org["readiness_mean"].iloc[-1])
     summary["final_resistance_mean"] = float(org["resistance_mean"].iloc[-1])
     if "satisfaction" in org:
