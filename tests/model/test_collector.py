@@ -110,6 +110,7 @@ def test_weekly_frame_has_a_row_per_week_and_unit_plus_the_organisation() -> Non
         "resistance_mean",
         "quality",
         "intervention_cost",
+        "double_running_cost",
     ]
 
 

@@ -62,9 +62,10 @@ def summarise(weekly: pd.DataFrame, adoption_delays: np.ndarray) -> dict[str, fl
         quality_loss (the dip's depth times its length: the sum over weeks of 1 - quality
         where quality is below the old level, in quality-weeks),
         rogers_* (adopter category shares among final adopters, timed from their unit's
-        opening), non_adopter_share, total_intervention_cost, final_readiness_mean,
-        final_resistance_mean; with customers also the metrics of :func:`customer_summary`
-        and total_cost (intervention and contact cost together).
+        opening), non_adopter_share, total_intervention_cost, double_running_cost (cost of
+        running old and new ways side by side, summed over the run), final_readiness_mean,
+        final_resistance_mean, total_cost (interventions and double running, plus contacts
+        with customers); with customers also the metrics of :func:`customer_summary`.
     """
     org = weekly[weekly["unit"] == ORGANISATION]
     weeks = org["week"].to_numpy()
@@ -81,11 +82,17 @@ def summarise(weekly: pd.DataFrame, adoption_delays: np.ndarray) -> dict[str, fl
     summary.update(rogers_shares(np.asarray(adoption_delays, dtype=np.float64)))
     summary["non_adopter_share"] = float(1.0 - shares[-1])
     summary["total_intervention_cost"] = float(np.nansum(org["intervention_cost"]))
+    if "double_running_cost" in org:  # frames written before double running was recorded
+        summary["double_running_cost"] = float(np.nansum(org["double_running_cost"]))
     summary["final_readiness_mean"] = float(org["readiness_mean"].iloc[-1])
     summary["final_resistance_mean"] = float(org["resistance_mean"].iloc[-1])
     if "satisfaction" in org:
         summary.update(customer_summary(org))
-        summary["total_cost"] = summary["total_intervention_cost"] + summary["total_contact_cost"]
+    summary["total_cost"] = (
+        summary["total_intervention_cost"]
+        + summary.get("double_running_cost", 0.0)
+        + summary.get("total_contact_cost", 0.0)
+    )
     return summary
 
 

@@ -2,7 +2,8 @@
 
 The step reads like the process overview in docs/ODD.md, one named stage per line:
 
-1. open phases of the route whose time or gate has come;
+1. open phases of the route whose time or gate has come; units opening after another unit
+   has cut over take in its lessons;
 2. interventions act;
 3. readiness follows the neighbours and visible success; change fatigue raises resistance;
 4. adopters may revert while their unit's quality is below the old level; in-scope
@@ -10,7 +11,7 @@ The step reads like the process overview in docs/ODD.md, one named stage per lin
 5. each unit's service quality follows its adoption (the J-curve);
 6. customers who make contact choose a channel, experience it, update satisfaction and habit,
    and may leave (when the scenario has customers);
-7. the week is recorded.
+7. the week is recorded, with the cost of running old and new ways side by side.
 
 Week 0 is the starting state: the route's first phases open (their initial adopters adopt),
 interventions that start in week 0 act, customers make their week-0 contacts at the old
@@ -27,7 +28,7 @@ from changesim.build.population import build_employees
 from changesim.build.resources import check_memory
 from changesim.build.selection import choose_initial_adopters
 from changesim.build.tables import check_data_paths
-from changesim.model import adoption, influence
+from changesim.model import adoption, influence, lessons
 from changesim.model.agents import Employee, Unit
 from changesim.model.channels import ChannelCoupling
 from changesim.model.collector import Recorder, organisation_datacollector
@@ -112,6 +113,7 @@ class ChangeModel(mesa.Model):
             self.units = [Unit(self, i) for i in range(len(self.unit_names))]
             self.employees = [Employee(self, i) for i in range(self.state.size)]
         open_phases(self.phase_schedule, self.phase_units, self.state)
+        lessons.receive_lessons(self.state, scenario.organisation.experience)
         self.week_cost = apply_interventions(
             self.interventions, self.state, self.streams.interventions
         )
@@ -165,6 +167,7 @@ class ChangeModel(mesa.Model):
         state, settings = self.state, self.settings
         state.week += 1
         open_phases(self.phase_schedule, self.phase_units, state)
+        lessons.receive_lessons(state, settings.organisation.experience)
         self.week_cost = apply_interventions(self.interventions, state, self.streams.interventions)
         influence.social_influence(state, settings.influence)
         influence.demonstration(state, settings.organisation.experience, settings.quality)
@@ -189,5 +192,6 @@ class ChangeModel(mesa.Model):
 
     def _record(self) -> None:
         """Stage 7: the week's per-unit records and the organisation's series."""
-        self.recorder.record(self.state, self.week_cost)
+        running = lessons.double_running_cost(self.state, self.settings.quality)
+        self.recorder.record(self.state, self.week_cost, running)
         self.datacollector.collect(self)

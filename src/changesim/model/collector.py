@@ -51,15 +51,18 @@ class Recorder:
             "quality": [],
         }
         self.cost: list[float] = []
+        self.running_cost: list[float] = []
 
-    def record(self, state: OrgState, cost: float) -> None:
-        """Record the state at the end of the current week."""
+    def record(self, state: OrgState, cost: float, running_cost: float = 0.0) -> None:
+        """Record the state at the end of the current week, the week's intervention cost and
+        its double-running cost."""
         self.rows["adopted"].append(state.per_unit(state.adopted))
         self.rows["in_scope"].append(state.per_unit(state.in_scope))
         self.rows["readiness"].append(state.per_unit(state.readiness))
         self.rows["resistance"].append(state.per_unit(state.resistance))
         self.rows["quality"].append(state.quality.copy())
         self.cost.append(cost)
+        self.running_cost.append(running_cost)
 
     def record_customers(self, week: CustomerWeek, view: np.ndarray) -> None:
         """Record a week of customer contacts and each unit's customer view."""
@@ -110,10 +113,10 @@ class Recorder:
         """Tidy DataFrame: one row per week and unit, plus ``unit == "all"`` per week.
 
         Columns: week, unit, headcount, adopted, in_scope, adopted_share, in_scope_share,
-        readiness_mean, resistance_mean, quality, intervention_cost (organisation rows only;
-        the cost spent in that week). With customers, also on organisation rows:
-        channel_share_<channel>, contacts, first_contact_resolution, satisfaction,
-        churned_share, contact_cost; and customer_view on front-office unit rows.
+        readiness_mean, resistance_mean, quality, intervention_cost and double_running_cost
+        (organisation rows only; the cost spent in that week). With customers, also on
+        organisation rows: channel_share_<channel>, contacts, first_contact_resolution,
+        satisfaction, churned_share, contact_cost; and customer_view on front-office unit rows.
         """
         data = {key: np.vstack(values) for key, values in self.rows.items()}
         weeks, n_units = data["adopted"].shape
@@ -145,6 +148,9 @@ class Recorder:
         cost = np.full((weeks, n_units + 1), np.nan)
         cost[:, -1] = self.cost
         frame["intervention_cost"] = cost.ravel()
+        running = np.full((weeks, n_units + 1), np.nan)
+        running[:, -1] = self.running_cost
+        frame["double_running_cost"] = running.ravel()
         if self.customer_spec is not None:
             for name, values in self._customer_columns(weeks, n_units).items():
                 frame[name] = values

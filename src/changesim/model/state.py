@@ -43,6 +43,7 @@ class OrgState:
     adopted_count: np.ndarray = field(init=False)  # int64 per unit, kept by adopt() and revert()
     in_scope: np.ndarray = field(init=False)  # bool per employee, kept by open_units()
     unit_start: np.ndarray = field(init=False)  # index of each unit's first employee
+    lessons: np.ndarray = field(init=False)  # float64 per unit in [0, 1), set at opening
 
     def __post_init__(self) -> None:
         if np.any(np.diff(self.unit) < 0) or np.any(self.headcount == 0):
@@ -50,6 +51,7 @@ class OrgState:
         self.unit_start = np.concatenate([[0], np.cumsum(self.headcount)[:-1]])
         self.adopted_count = self.per_unit(self.adopted).astype(np.int64)
         self.in_scope = (self.opened_week != NOT_YET)[self.unit]
+        self.lessons = np.zeros(len(self.headcount))
 
     @classmethod
     def starting(

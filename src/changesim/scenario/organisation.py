@@ -31,6 +31,14 @@ class Experience(StrictModel):
         ge=0,
         le=20,
     )
+    lesson_transfer: float = spec_field(
+        0.6,
+        "Share of a unit's learning time and mixing penalty that lessons from an earlier unit "
+        "which has already cut over (a pilot) save, at full experience: lambda = transfer * E "
+        "for every unit that opens after some unit has cut over (absorptive capacity).",
+        ge=0,
+        le=0.9,
+    )
 
     @property
     def level(self) -> float:

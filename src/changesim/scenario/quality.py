@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
-from changesim.scenario.fields import StrictModel, spec_field
+from changesim.scenario.fields import MAX_COST, StrictModel, spec_field
 
 
 class Quality(StrictModel):
@@ -29,6 +29,14 @@ class Quality(StrictModel):
     )
     cutover_share: float = spec_field(
         0.8, "Adopted share at which a unit counts as cut over.", ge=0.01, le=1.0
+    )
+    double_running_cost: float = spec_field(
+        0.0,
+        "Cost of running the old and the new way side by side, per employee of a unit and "
+        "week, from the week the unit opens until the week before it cuts over.",
+        unit="currency/employee-week",
+        ge=0,
+        le=MAX_COST,
     )
 
     @model_validator(mode="after")

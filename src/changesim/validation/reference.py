@@ -64,6 +64,9 @@ class ReferenceUnit:
         Week the unit's phase opened / the unit cut over; ``NOT_YET`` until then.
     quality : float
         Service quality relative to the old level (1).
+    lessons : float
+        Lessons taken in from a unit that had cut over before this one opened (0 if none):
+        the share of the learning time and the mixing penalty they save.
     """
 
     index: int
@@ -72,6 +75,7 @@ class ReferenceUnit:
     opened_week: int = NOT_YET
     cutover_week: int = NOT_YET
     quality: float = 1.0
+    lessons: float = 0.0
 
     @property
     def headcount(self) -> int:
@@ -363,11 +367,16 @@ class ReferenceModel(mesa.Model):
     def _open_phases(self) -> None:
         """Stage 1: open, in order, every phase whose start week or gate has come.
 
-        Seed adopters of the units opened now adopt at once.
+        Seed adopters of the units opened now adopt at once. If some unit cut over in an
+        earlier week, the units opened now take in its lessons, transfer * E.
         """
+        experience = self.settings.organisation.experience
+        taught = any(u.cutover_week != NOT_YET for u in self.units)
         for i in self.phase_schedule.open_due(self.week, self._phase_share):
             for unit in self.phase_units[i]:
                 unit.opened_week = self.week
+                if taught:
+                    unit.lessons = experience.lesson_transfer * experience.level
                 for employee in unit.members:
                     if employee.seed_adopter and not employee.adopted:
                         employee.adopt()
@@ -463,17 +472,21 @@ class ReferenceModel(mesa.Model):
     def _update_quality(self) -> None:
         """Stage 5: adopters learn; each unit's quality follows the J-curve; cut-over.
 
-        Q = (1 - a) + a (Q0 + (Q1 - Q0) L) - d 4 a (1 - a), with a the adopted share and L the
-        adopters' mean proficiency.
+        Q = (1 - a) + a (Q0 + (Q1 - Q0) L) - d (1 - lam) 4 a (1 - a), with a the adopted share,
+        L the adopters' mean proficiency and lam the unit's lessons, which also shorten its
+        learning time to learning_weeks (1 - lam).
         """
         spec = self.settings.quality
-        self.agents.do("learn", 1.0 - math.exp(-1.0 / spec.learning_weeks))
+        for unit in self.units:
+            step = 1.0 - math.exp(-1.0 / (spec.learning_weeks * (1.0 - unit.lessons)))
+            for employee in unit.members:
+                employee.learn(step)
         for unit in self.units:
             adopters = [e for e in unit.members if e.adopted]
             share = len(adopters) / unit.headcount
             learned = sum(e.proficiency for e in adopters) / len(adopters) if adopters else 0.0
             adopter_quality = spec.learning_start + (spec.new_level - spec.learning_start) * learned
-            mixing = spec.mixing_penalty * 4.0 * share * (1.0 - share)
+            mixing = spec.mixing_penalty * (1.0 - unit.lessons) * 4.0 * share * (1.0 - share)
             unit.quality = (1.0 - share) + share * adopter_quality - mixing
             if unit.cutover_week == NOT_YET and share >= spec.cutover_share:
                 unit.cutover_week = self.week
