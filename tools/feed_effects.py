@@ -1,9 +1,9 @@
 """What the contact centre's data feed costs on the shipped example (docs/channel-design.md).
 
 Runs the example (or one of its route files) with the contact centre's case-data feed aligned
-(Monday for Monday), as shipped (Friday for Monday), aligned by eight weeks of coordination,
-and missing, on common random numbers, and prints the paired differences against the aligned
-feed with 95% intervals.
+(Monday for Monday), as shipped (Friday for Monday), aligned by eight weeks of coordination
+from week 0 or from week 12, and missing, on common random numbers, and prints the paired
+differences against the aligned feed with 95% intervals.
 
     PYTHONPATH=src python tools/feed_effects.py --replications 20 --seed 1 --route back_office_first
 """
@@ -33,6 +33,8 @@ METRICS = [
 ]
 #: Aligning the Friday feed: eight weeks of coordination from week 0, then aligned.
 ALIGNMENT = {"start": 0, "weeks": 8, "cost_fixed": 20_000, "cost_per_week": 5_000, "effort": 0.02}
+#: The same alignment begun in week 12 (when back-office first opens the channels).
+LATE_ALIGNMENT = {**ALIGNMENT, "start": 12}
 
 
 def scenario(
@@ -73,6 +75,7 @@ def main() -> None:
             "aligned": scenario(args.route, {"delivered": "monday", "needed": "monday"}, off),
             "friday": scenario(args.route, friday, off),
             "aligning": scenario(args.route, {**friday, "alignment": ALIGNMENT}, off),
+            "aligning_late": scenario(args.route, {**friday, "alignment": LATE_ALIGNMENT}, off),
             "missing": scenario(args.route, None, off),
         },
         replications=args.replications,
@@ -88,7 +91,9 @@ def main() -> None:
         f"people side {'off' if off else 'on'}"
     )
     print(
-        means[["aligned", "friday", "aligning", "missing"]].to_string(float_format="{:.4f}".format)
+        means[["aligned", "friday", "aligning", "aligning_late", "missing"]].to_string(
+            float_format="{:.4f}".format
+        )
     )
     diff = result.differences
     print(diff[diff["metric"].isin(METRICS)].to_string(index=False, float_format="{:.4f}".format))
@@ -105,7 +110,7 @@ def main() -> None:
             f"contact centre, weeks to {level:.0%}: mean {table.mean().round(1).to_dict()}"
             f" (runs reaching it {reached})"
         )
-        for label in ("friday", "aligning", "missing"):
+        for label in ("friday", "aligning", "aligning_late", "missing"):
             pair = (table[label] - table["aligned"]).dropna()
             if len(pair) < 2:
                 continue

@@ -307,3 +307,53 @@ def test_the_example_feed_switched_off_leaves_every_employee_as_it_was():
         runs.append(model)
     np.testing.assert_array_equal(runs[0].state.adoption_week, runs[1].state.adoption_week)
     np.testing.assert_array_equal(runs[0].state.quality, runs[1].state.quality)
+
+
+def test_an_alignment_of_no_weeks_costs_its_fixed_cost_and_is_aligned_at_once():
+    s = scenario(feeds=aligned_phone_feed(start=7, weeks=0, cost_fixed=500.0, cost_per_week=80.0))
+    alignment = s.customers.feeds[0].alignment
+    assert [alignment.cost(w) for w in (6, 7, 8)] == [0.0, 500.0, 0.0]
+    assert not any(alignment.coordinating(w) for w in range(20))
+    assert [s.customers.feeds[0].stale_days(w) for w in (6, 7)] == [4, 0]
+
+
+def test_freshness_and_staleness_agree_with_the_dependency_by_dependency_means():
+    """Two back-office units, feeds of every kind (back to front, front to front, back to
+    back, aligned and not), every pattern of cut-over: the vectorised sums equal the
+    definition, a mean over each unit's dependencies written out one by one."""
+    units = [
+        {"name": "bo1", "kind": "back_office", "headcount": 20},
+        {"name": "bo2", "kind": "back_office", "headcount": 10},
+        *UNITS[1:],
+    ]
+    feeds = [
+        {"from": "bo1", "to": "phone", "delivered": "friday"},
+        {"from": "web", "to": "phone", "delivered": "wednesday"},
+        {"from": "bo2", "to": "bo1", "delivered": "tuesday"},
+        {"from": "bo2", "to": "web", "delivered": "thursday", "aligned_from": 5},
+    ]
+    s = changesim.load_scenario(org(units, customers={"population": 500, "feeds": feeds}))
+    data, state = DataFeeds(s), state_of(s)
+    names = s.organisation.names
+    kinds = [u["kind"] for u in units]
+    listed = {(f["from"], f["to"]): f for f in s.customers.model_dump(by_alias=True)["feeds"]}
+    spec = {(f.source, f.target): f for f in s.customers.feeds}
+    for week in (4, 5):
+        state.week = week
+        for pattern in range(2 ** len(units)):
+            cut = [(pattern >> k) & 1 == 1 for k in range(len(units))]
+            state.cutover_week[:] = np.where(cut, 1, NOT_YET)
+            fresh, stale = [], []
+            for u, name in enumerate(names):
+                sources = {b for b, t in listed if t == name}
+                if kinds[u] == "front_office":
+                    sources |= {b for b, k in zip(names, kinds, strict=True) if k == "back_office"}
+                pairs = []
+                for b in sources:
+                    feed = spec.get((b, name))
+                    s_bu = 1.0 if feed is None else feed.stale_days(week) / 7.0
+                    pairs.append((cut[names.index(b)], s_bu))
+                fresh.append(np.mean([c * (1 - x) for c, x in pairs]) if pairs else 1.0)
+                stale.append(np.mean([c * x for c, x in pairs]) if pairs else 0.0)
+            np.testing.assert_allclose(data.freshness(state), fresh, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(data.staleness(state), stale, rtol=0, atol=1e-12)

@@ -45,7 +45,6 @@ class DataFeeds:
     def __init__(self, scenario: Scenario) -> None:
         units = scenario.organisation.units
         names = scenario.organisation.names
-        n = len(units)
         spec = scenario.customers
         self.feeds: list[Feed] = [] if spec is None else list(spec.feeds)
         self.rework = 0.0 if spec is None else spec.stale_rework
@@ -54,42 +53,50 @@ class DataFeeds:
         self.listed = len(self.feeds) > 0
         self.source = np.array([names.index(f.source) for f in self.feeds], dtype=np.int64)
         self.target = np.array([names.index(f.target) for f in self.feeds], dtype=np.int64)
-        front = np.array([u.kind == "front_office" for u in units])
-        # depends[u, b]: unit u uses unit b's data
-        depends = np.zeros((n, n), dtype=bool)
-        depends[np.ix_(front, ~front)] = True
-        depends[self.target, self.source] = True
-        np.fill_diagonal(depends, False)
-        self.depends = depends
-        self.count = depends.sum(axis=1)
+        self.front = np.array([u.kind == "front_office" for u in units])
+        self.back = ~self.front
+        # A listed feed from a back-office unit into a front-office unit replaces a dependency
+        # every front-office unit has anyway; any other listed feed adds one. (No unit feeds
+        # itself and no pair has two feeds: the scenario checks refuse both.)
+        self.implicit = self.front[self.target] & self.back[self.source]
+        added = np.bincount(self.target[~self.implicit], minlength=len(units))
+        #: Number of data dependencies of each unit, |R_u|.
+        self.count = self.front * int(self.back.sum()) + added
 
-    def staleness_matrix(self, week: int) -> np.ndarray:
-        """s[u, b] in [0, 1]: stale days / 7 of a listed feed, 1 for a missing one."""
-        stale = np.where(self.depends, 1.0, 0.0)
-        for source, target, feed in zip(self.source, self.target, self.feeds, strict=True):
-            stale[target, source] = feed.stale_days(week) / 7.0
-        return stale
+    def stale_shares(self, week: int) -> np.ndarray:
+        """Per listed feed, its staleness in ``week``: stale days / 7 (0 once aligned)."""
+        return np.array([f.stale_days(week) / 7.0 for f in self.feeds])
 
-    def _mean_over_dependencies(self, values: np.ndarray, state: OrgState) -> np.ndarray:
-        """Mean over each unit's dependencies of ``values[u, b]`` for sources that cut over."""
-        cut = state.cutover_week != NOT_YET
-        total = (values * (self.depends & cut[np.newaxis, :])).sum(axis=1)
-        return np.divide(total, self.count, out=np.zeros(len(self.count)), where=self.count > 0)
+    def _per_unit(self, values: np.ndarray) -> np.ndarray:
+        """Sum of per-feed ``values`` over each unit's listed feeds in."""
+        return np.bincount(self.target, weights=values, minlength=len(self.count))
+
+    def _mean(self, total: np.ndarray) -> np.ndarray:
+        """``total`` per unit divided by its number of dependencies (0 without any)."""
+        count = self.count
+        return np.divide(total, count, out=np.zeros(len(count)), where=count > 0)
 
     def freshness(self, state: OrgState) -> np.ndarray:
         """F_u per unit in [0, 1]; 1 for every unit when no feed is listed, and for a unit
-        without dependencies."""
-        n = len(state.headcount)
+        without dependencies. A missing feed adds 0."""
         if not self.listed:
-            return np.ones(n)
-        fresh = self._mean_over_dependencies(1.0 - self.staleness_matrix(state.week), state)
-        return np.where(self.count > 0, fresh, 1.0)
+            return np.ones(len(state.headcount))
+        cut = state.cutover_week != NOT_YET
+        fresh = self._per_unit((1.0 - self.stale_shares(state.week)) * cut[self.source])
+        return np.where(self.count > 0, self._mean(fresh), 1.0)
 
     def staleness(self, state: OrgState) -> np.ndarray:
         """σ_u per unit in [0, 1]: the staleness of the shared data its people work around."""
         if not self.listed:
             return np.zeros(len(state.headcount))
-        return self._mean_over_dependencies(self.staleness_matrix(state.week), state)
+        cut = state.cutover_week != NOT_YET
+        # Every front-office unit misses the data of every back-office unit that has cut over
+        # (staleness 1) ...
+        missing = self.front * float((cut & self.back).sum())
+        # ... except where a feed is listed, whose staleness takes the place of that 1.
+        stale = self.stale_shares(state.week) * cut[self.source]
+        listed = self._per_unit(stale) - self._per_unit((self.implicit & cut[self.source]) * 1.0)
+        return self._mean(missing + listed)
 
     def adoption_factor(self, state: OrgState) -> np.ndarray | None:
         """Per unit, the factor ``1 - stale_slowdown * σ_u`` on the adoption probability; None
