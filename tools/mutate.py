@@ -42,6 +42,9 @@ MODULES: dict[str, list[str]] = {
     "model/channels.py": ["tests/model/test_channels.py"],
     "model/customers.py": ["tests/model/test_customers.py"],
     "scenario/checks.py": ["tests/scenario"],
+    "analysis/verdict.py": ["tests/analysis/test_verdict.py"],
+    "scenario/diff.py": ["tests/scenario/test_diff.py"],
+    "model/lessons.py": ["tests/model/test_pilot_lessons.py"],
 }
 
 #: mutmut's exit codes per mutant, as it reports them.

@@ -55,16 +55,18 @@ def test_same_seed_gives_identical_results_in_another_process(tmp_path):
 
 
 def test_a_customer_setting_leaves_every_employee_draw_as_it_was():
-    """Feeds act on customers only: aligned and mismatched feeds on the same seed give the
-    same adoption, employee by employee (each submodel draws from its own stream)."""
+    """Steering acts on customers only: two steering strengths on the same seed give the
+    same adoption, employee by employee (each submodel draws from its own stream). (Data
+    feeds act on the people too since ADR 0010; with their people-side cost switched off
+    they leave adoption as it was, tests/model/test_feeds.py.)"""
 
-    feed = {"from": "case_handling", "to": "contact_centre", "needed": "monday"}
-    late = load_example(customers={"feeds": [{**feed, "delivered": "friday"}]})
-    on_time = load_example(customers={"feeds": [{**feed, "delivered": "monday"}]})
-    a = ChangeModel(late, rng=21, agents=False)
-    b = ChangeModel(on_time, rng=21, agents=False)
-    a.run_model()
-    b.run_model()
+    def steered(communication: float) -> ChangeModel:
+        scenario = load_example(customers={"steering": {"communication": communication}})
+        model = ChangeModel(scenario, rng=21, agents=False)
+        model.run_model()
+        return model
+
+    a, b = steered(0.3), steered(1.5)
     np.testing.assert_array_equal(a.state.adoption_week, b.state.adoption_week)
     frame_a, frame_b = a.recorder.weekly_frame(), b.recorder.weekly_frame()
     pd.testing.assert_series_equal(frame_a["adopted"], frame_b["adopted"])

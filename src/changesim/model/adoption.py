@@ -31,11 +31,19 @@ def revert(state: OrgState, spec: Adoption, rng: np.random.Generator) -> None:
     state.revert(reverted)
 
 
-def adopt(state: OrgState, rule: AdoptionRule, spec: Adoption, rng: np.random.Generator) -> None:
+def adopt(
+    state: OrgState,
+    rule: AdoptionRule,
+    spec: Adoption,
+    rng: np.random.Generator,
+    factor: np.ndarray | None = None,
+) -> None:
     """Stage 4b: in-scope non-adopters adopt with the rule's probability.
 
     Employees whose effective resistance is above ``spec.refusal`` (the hold-outs) are not
     candidates this week; training, work redesign or fatigue can move them across it.
+    ``factor`` (per unit, in [0, 1]) multiplies the rule's probability, e.g. the slowdown of a
+    unit working around stale data; None leaves it as it is. It draws no extra random numbers.
     """
     candidates = np.flatnonzero(state.in_scope & ~state.adopted)
     if len(candidates) == 0:
@@ -56,5 +64,7 @@ def adopt(state: OrgState, rule: AdoptionRule, spec: Adoption, rng: np.random.Ge
         params=spec.params,
     )
     probability = rule(inputs)
+    if factor is not None:
+        probability = probability * factor[state.unit[candidates]]
     adopters = candidates[rng.random(len(candidates)) < probability]
     state.adopt(adopters)

@@ -33,6 +33,7 @@ from changesim.model.agents import Employee, Unit
 from changesim.model.channels import ChannelCoupling
 from changesim.model.collector import Recorder, organisation_datacollector
 from changesim.model.customers import CustomerState, init_customers, serve_customers
+from changesim.model.feeds import DataFeeds
 from changesim.model.interventions import apply_interventions, bind_interventions
 from changesim.model.quality import update_quality
 from changesim.model.routes import PhaseSchedule, expand_route, open_phases
@@ -100,6 +101,7 @@ class ChangeModel(mesa.Model):
         self.phase_units = self.phase_schedule.unit_indices(self.unit_names)
         self.state = self._starting_state()
         self.interventions = bind_interventions(scenario.interventions, self.unit_names, self.state)
+        self.feeds = DataFeeds(scenario)
         self.coupling: ChannelCoupling | None = None
         self.customers: CustomerState | None = None
         if scenario.customers is not None:
@@ -116,9 +118,10 @@ class ChangeModel(mesa.Model):
         lessons.receive_lessons(self.state, scenario.organisation.experience)
         self.week_cost = apply_interventions(
             self.interventions, self.state, self.streams.interventions
-        )
+        ) + self.feeds.alignment_cost(self.state.week)
         self._serve_customers()  # before the quality update: week 0 is the old service level
         update_quality(self.state, scenario.quality)
+        self.feeds.apply_quality_cost(self.state)
         self._record()
 
     # ------------------------------------------------------------------ setup
@@ -169,12 +172,20 @@ class ChangeModel(mesa.Model):
         open_phases(self.phase_schedule, self.phase_units, state)
         lessons.receive_lessons(state, settings.organisation.experience)
         self.week_cost = apply_interventions(self.interventions, state, self.streams.interventions)
+        self.week_cost += self.feeds.alignment_cost(state.week)
         influence.social_influence(state, settings.influence)
         influence.demonstration(state, settings.organisation.experience, settings.quality)
         influence.change_fatigue(state, settings.influence)
         adoption.revert(state, settings.adoption, self.streams.adoption)
-        adoption.adopt(state, self.rule, settings.adoption, self.streams.adoption)
+        adoption.adopt(
+            state,
+            self.rule,
+            settings.adoption,
+            self.streams.adoption,
+            self.feeds.adoption_factor(state),
+        )
         update_quality(state, settings.quality)
+        self.feeds.apply_quality_cost(state)  # rework on stale data, effort of aligning feeds
         self._serve_customers()
         self._record()
         self.running = state.week < settings.weeks

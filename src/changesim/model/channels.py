@@ -4,10 +4,11 @@ A front-office unit's *uniform customer view* (uniform klantbeeld) is complete a
 the back-office is integrated (cut over), the unit itself works the new way, and the data feeds
 it depends on arrive by the day they are needed:
 
-    V_u = I_bo * a_u * F_u,   F_u = mean over feeds into u of [source cut over] (1 - stale / 7)
+    V_u = I_bo * a_u * F_u,   F_u = mean over u's data sources b of [b cut over] (1 - s_bu)
 
 with I_bo the cut-over share of the back-office headcount, a_u the unit's adopted share and
-``stale`` the days a feed's delivery comes after the day it is needed.
+``s_bu`` the staleness of the data from b: the days a feed's delivery comes after the day it is
+needed, over 7, and 1 when no feed is listed (:mod:`changesim.model.feeds`).
 A channel's quality is its units' quality plus ``view_quality_gain * V``; its first-contact
 resolution is the base resolution scaled by the units' quality plus ``view_resolution_gain * V``.
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from changesim.model.customers import ChannelConditions
+from changesim.model.feeds import DataFeeds
 from changesim.model.state import NOT_YET, OrgState
 from changesim.scenario import Scenario
 from changesim.scenario.customers import DEFAULT_FCR
@@ -41,7 +43,6 @@ class ChannelCoupling:
         if spec is None:
             raise ValueError("the channel coupling needs a scenario with customers")
         units = scenario.organisation.units
-        names = scenario.organisation.names
         self.spec = spec
         self.channels = spec.channel_names()
         self.front = np.array([u.kind == "front_office" for u in units])
@@ -51,7 +52,7 @@ class ChannelCoupling:
             [[1.0 if u.channel == c else 0.0 for u in units] for c in self.channels]
         )
         self.base_resolution = np.array(spec.per_channel("first_contact_resolution", DEFAULT_FCR))
-        self.feeds = [(names.index(f.source), names.index(f.target), f) for f in spec.feeds]
+        self.data = DataFeeds(scenario)
         steering = spec.steering
         self.target = None if steering.target is None else self.channels.index(steering.target)
         strength = 1.0 + scenario.organisation.experience.channel_steering
@@ -60,16 +61,10 @@ class ChannelCoupling:
         self.resolution_gain = PRODUCT_RESOLUTION_GAIN * steering.product
 
     def freshness(self, state: OrgState) -> np.ndarray:
-        """F_u per unit: 1 without feeds, else the mean over its feeds of (1 - stale days / 7)
-        for feeds whose source unit has cut over, and 0 for the others."""
-        n_units = len(state.headcount)
-        total = np.zeros(n_units)
-        count = np.zeros(n_units)
-        for source, target, feed in self.feeds:
-            if state.cutover_week[source] != NOT_YET:
-                total[target] += 1.0 - feed.stale_days(state.week) / 7.0
-            count[target] += 1
-        return np.divide(total, count, out=np.ones(n_units), where=count > 0)
+        """F_u per unit: the mean over the unit's data dependencies of (1 - staleness) for
+        sources that have cut over, a missing feed counting 0 (see :mod:`changesim.model.feeds`);
+        1 everywhere when the scenario lists no feeds."""
+        return self.data.freshness(state)
 
     def customer_view(self, state: OrgState) -> np.ndarray:
         """V_u per unit in [0, 1]; NaN for back-office units."""

@@ -149,9 +149,23 @@ def _customer_problems(
     channels = customers.channel_names()
     allowed = ", ".join(channels)
     problems: list[tuple[str, Any, str]] = []
+    pairs: set[tuple[str, str]] = set()
     for i, feed in enumerate(customers.feeds):
         check_unit(f"customers.feeds[{i}].from", feed.source)
         check_unit(f"customers.feeds[{i}].to", feed.target)
+        if feed.source == feed.target:
+            problems.append(
+                (f"customers.feeds[{i}].to", feed.target, "a feed runs between two units")
+            )
+        elif (feed.source, feed.target) in pairs:
+            problems.append(
+                (
+                    f"customers.feeds[{i}]",
+                    f"{feed.source} -> {feed.target}",
+                    "a second feed between the same units; give one feed per pair",
+                )
+            )
+        pairs.add((feed.source, feed.target))
     steering = customers.steering
     if steering.target is not None and steering.target not in channels:
         problems.append(

@@ -13,7 +13,15 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
-from changesim.scenario.fields import CHANNELS, MAX_WEEK, Channel, StrictModel, UnitName, spec_field
+from changesim.scenario.fields import (
+    CHANNELS,
+    MAX_COST,
+    MAX_WEEK,
+    Channel,
+    StrictModel,
+    UnitName,
+    spec_field,
+)
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -124,11 +132,59 @@ class Steering(StrictModel):
         return self
 
 
+class Alignment(StrictModel):
+    """Aligning a feed's delivery to the day its data is needed: coordination between units.
+
+    For ``weeks`` weeks from ``start`` the people of the source and the receiving unit
+    coordinate (the feed is still as stale as it was, and they spend time on it); from
+    ``start + weeks`` on the feed is aligned. The money is charged to the week's intervention
+    cost.
+    """
+
+    start: int = spec_field(..., "Week the coordination starts.", unit="weeks", ge=0, le=MAX_WEEK)
+    weeks: int = spec_field(
+        0,
+        "Weeks of coordination; the feed is aligned from start + weeks on.",
+        unit="weeks",
+        ge=0,
+        le=MAX_WEEK,
+    )
+    cost_fixed: float = spec_field(
+        0.0, "One-off cost, charged in the start week.", unit="currency", ge=0, le=MAX_COST
+    )
+    cost_per_week: float = spec_field(
+        0.0, "Cost of each week of coordination.", unit="currency/week", ge=0, le=MAX_COST
+    )
+    effort: float = spec_field(
+        0.02,
+        "Quality lost in the source and in the receiving unit in each week of coordination "
+        "(the people's time spent on it); illustrative.",
+        unit="quality",
+        ge=0,
+        le=1,
+    )
+
+    @property
+    def aligned_week(self) -> int:
+        """First week the feed is aligned."""
+        return self.start + self.weeks
+
+    def coordinating(self, week: int) -> bool:
+        """True in the weeks of coordination, ``start`` to ``start + weeks - 1``."""
+        return self.start <= week < self.aligned_week
+
+    def cost(self, week: int) -> float:
+        """Money spent in ``week``: the fixed cost in the start week, plus the weekly cost."""
+        fixed = self.cost_fixed if week == self.start else 0.0
+        return fixed + (self.cost_per_week if self.coordinating(week) else 0.0)
+
+
 class Feed(StrictModel):
     """A data feed from one unit to another, delivered and needed on given weekdays.
 
     Weeks run Monday to Sunday. Data needed on Monday but delivered on Friday arrives four days
-    after it was needed: the view built on it is stale by those four days.
+    after it was needed: the view built on it is stale by those four days, and the receiving
+    unit's people work around it (see docs/ODD.md 7.8).
     """
 
     source: UnitName = spec_field(
@@ -139,17 +195,40 @@ class Feed(StrictModel):
     needed: Weekday = spec_field("monday", "Weekday the data is needed.")
     aligned_from: int | None = spec_field(
         None,
-        "Week from which delivery is aligned to the needed day (an intervention).",
+        "Week from which delivery is aligned to the needed day, without coordination cost "
+        "(shorthand for an alignment of 0 weeks that costs nothing).",
         unit="weeks",
         ge=0,
         le=MAX_WEEK,
     )
+    alignment: Alignment | None = spec_field(
+        None, "Aligning the feed: weeks of coordination, their cost and the people's effort."
+    )
 
     model_config = StrictModel.model_config | {"populate_by_name": True}
 
+    @model_validator(mode="after")
+    def _one_way_to_align(self) -> Feed:
+        if self.aligned_from is not None and self.alignment is not None:
+            raise PydanticCustomError(
+                "feed_alignment",
+                "give either aligned_from or alignment, not both (aligned_from: W is an "
+                "alignment that starts in week W and takes 0 weeks)",
+                {"path": "aligned_from"},
+            )
+        return self
+
+    @property
+    def aligned_week(self) -> int | None:
+        """First week the feed is aligned, None if never."""
+        if self.alignment is not None:
+            return self.alignment.aligned_week
+        return self.aligned_from
+
     def stale_days(self, week: int) -> int:
         """Days the delivery comes after the need in the week: 0 if on or before the needed day."""
-        if self.aligned_from is not None and week >= self.aligned_from:
+        aligned = self.aligned_week
+        if aligned is not None and week >= aligned:
             return 0
         return max(0, WEEKDAYS.index(self.delivered) - WEEKDAYS.index(self.needed))
 
@@ -180,7 +259,27 @@ class Customers(StrictModel):
     choice: ChannelChoice = spec_field(ChannelChoice(), "Channel choice weights.")
     satisfaction: Satisfaction = spec_field(Satisfaction(), "Satisfaction and churn.")
     steering: Steering = spec_field(Steering(), "Channel steering.")
-    feeds: list[Feed] = spec_field([], "Data feeds between units.")
+    feeds: list[Feed] = spec_field(
+        [],
+        "Data feeds between units. Once any feed is listed, the list is complete: a "
+        "front-office unit without a feed from a back-office unit has no view of its data. "
+        "With no feeds at all, every feed is taken as present and aligned.",
+    )
+    stale_rework: float = spec_field(
+        0.2,
+        "Quality lost to rework and waiting, per unit of staleness of the receiving unit's "
+        "data, in proportion to its adopted share; illustrative.",
+        unit="quality",
+        ge=0,
+        le=1,
+    )
+    stale_slowdown: float = spec_field(
+        0.5,
+        "Relative drop of the receiving unit's weekly adoption probability per unit of "
+        "staleness of its data; illustrative.",
+        ge=0,
+        le=1,
+    )
     view_quality_gain: float = spec_field(
         0.15,
         "Quality gain of a channel with a complete, fresh uniform customer view.",
