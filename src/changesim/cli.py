@@ -471,7 +471,7 @@ def _difference_cell(row: pd.Series, name: str) -> str:
     declared = metric(name)
     mean, half = row["mean_difference"], (row["ci_high"] - row["ci_low"]) / 2
     if declared.unit == "share":  # percentage points, the unit said once
-        return f"{mean * 100:+.1f}" + (f" ±{half * 100:.1f}" if half == half else "") + "pp"
+        return f"{mean * 100:+.2f}" + (f" ±{half * 100:.2f}" if half == half else "") + "pp"
     text = _compact(declared.format_difference(mean))
     if half == half:
         text += f" ±{_compact(declared.format_difference(half)).lstrip('+')}"

@@ -204,7 +204,7 @@ def _point(table: pd.DataFrame, name: str | None, route: str) -> tuple[float, fl
 def _axis_label(name: str, currency: str | None) -> str:
     """Short label, currency and direction of better: 'total cost (GBP), lower is better'."""
     declared = metric(name)
-    label = declared.short or declared.label
+    label = declared.label if len(declared.label) <= 25 else declared.short or declared.label
     if currency and declared.unit.startswith("currency"):
         label += f" ({currency})"
     return (
