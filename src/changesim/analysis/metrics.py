@@ -80,18 +80,19 @@ class Metric:
         points', 'GBP 120,000')."""
         magnitude = abs(difference)
         if self.unit == "share":
-            return f"{magnitude * 100:.1f} percentage points"
+            return f"{magnitude * 100:.{_pp_decimals(difference)}f} percentage points"
         if self.unit == "weeks":
             return f"{magnitude:.1f} weeks"
         if currency and self.unit.startswith("currency"):
             return f"{currency} {magnitude:{self.fmt}}"
         return format(magnitude, self.fmt)
 
-    def bound(self, value: float) -> str:
-        """A bound of an interval around :meth:`size`: the same unit, signed, unit not named."""
-        scaled = value * 100 if self.unit == "share" else value
-        fmt = ".1f" if self.unit in ("share", "weeks") else self.fmt
-        return format(scaled, fmt)
+    def bound(self, value: float, like: float | None = None) -> str:
+        """A bound of an interval around :meth:`size` of ``like`` (default: the bound itself):
+        the same unit and precision, signed, the unit not named."""
+        if self.unit == "share":
+            return f"{value * 100:.{_pp_decimals(value if like is None else like)}f}"
+        return format(value, ".1f" if self.unit == "weeks" else self.fmt)
 
     def phrase(self, difference: float, currency: str | None = None) -> str:
         """The difference said as a verb phrase: 'reaches 80% 5.5 weeks sooner'."""
@@ -117,6 +118,11 @@ class Metric:
         if currency and self.unit.startswith("currency"):
             return f"{self.label} ({currency})"
         return self.label
+
+
+def _pp_decimals(share: float) -> int:
+    """Decimals of a difference of shares in percentage points: 2 below one point, else 1."""
+    return 2 if abs(share) * 100 < 1 else 1
 
 
 NEVER_REACHED = "the level is never reached within the run"

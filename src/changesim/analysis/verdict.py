@@ -169,7 +169,8 @@ def said(
     if np.isfinite(difference.low):
         sign = 1.0 if difference.mean >= 0 else -1.0
         low, high = sorted((sign * difference.low, sign * difference.high))
-        text += f" [{declared.bound(low)}, {declared.bound(high)}]"
+        like = difference.mean
+        text += f" [{declared.bound(low, like)}, {declared.bound(high, like)}]"
     total = totals.get(declared.of or "")
     if declared.of and total:
         text += f", about {abs(difference.mean) * total:,.0f} {declared.of}"
