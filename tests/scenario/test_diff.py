@@ -3,9 +3,11 @@ comparison may differ in."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import changesim
-from changesim.scenario.diff import beyond_route, differing_fields
-from tests.builders import SCENARIOS, load_example, route_of
+from changesim.scenario.diff import beyond_route, differing_fields, flatten
+from tests.builders import SCENARIOS, load_example, route_of, table_scenario
 
 
 def test_a_scenario_differs_from_itself_in_nothing():
@@ -58,3 +60,95 @@ def test_the_shipped_approach_pair_spends_the_same_budget():
         for name in ("pilot_then_waves", "organisation_oriented")
     ]
     assert costs[0] == costs[1] == 724_000
+
+
+def test_flatten_names_every_leaf_by_its_dotted_path():
+    nested = {"a": {"b": 1, "c": [2, {"d": 3}, [4, 5]], "e": [], "f": {}}, "g": None}
+    assert flatten(nested) == {
+        "a.b": 1,
+        "a.c[0]": 2,
+        "a.c[1].d": 3,
+        "a.c[2][0]": 4,
+        "a.c[2][1]": 5,
+        "a.e": [],  # an empty list is a value of its own
+        "g": None,
+    }
+    assert flatten({}) == {}
+    assert flatten([]) == {"": []}
+    assert flatten(7) == {"": 7}
+
+
+def test_a_scenario_with_a_population_table_differs_from_itself_in_nothing(tmp_path: Path):
+    scenario = table_scenario(tmp_path, ["1", "0"])
+    assert differing_fields(scenario, table_scenario(tmp_path, ["1", "0"])) == []
+    elsewhere = tmp_path / "other"
+    elsewhere.mkdir()
+    moved = table_scenario(elsewhere, ["1", "0"])
+    assert differing_fields(scenario, moved) == ["population.table"]
+    assert differing_fields(moved, scenario) == ["population.table"]
+
+
+def test_the_difference_is_the_same_both_ways_for_an_override_on_one_side():
+    base = load_example()
+    other = load_example(population={"units": {"service_desks": {"resistance": {"mean": 0.5}}}})
+    there = differing_fields(base, other)
+    assert "population.units.service_desks.resistance.mean" in there
+    assert sorted(there) == sorted(differing_fields(other, base))
+    assert all(path.startswith("population.units.service_desks.") for path in there)
+
+
+def test_a_changed_field_of_a_list_item_is_named_by_its_own_path():
+    base = load_example()
+    data = base.model_dump(mode="json", by_alias=True)
+    longer = [*data["interventions"][:2], {**data["interventions"][2], "weeks": 40}]
+    assert differing_fields(base, load_example(interventions=longer)) == ["interventions[2].weeks"]
+    feeds = [dict(feed) for feed in data["customers"]["feeds"]]
+    feeds[0]["delivered"] = "monday"
+    fresh = load_example(customers={"feeds": feeds})
+    assert differing_fields(base, fresh) == ["customers.feeds[0].delivered"]
+
+
+def test_a_list_item_on_one_side_only_is_one_path_with_or_without_a_kind():
+    base = load_example()
+    data = base.model_dump(mode="json", by_alias=True)
+    # a feed has no kind: a removed one is still named as a whole
+    fewer = load_example(customers={"feeds": data["customers"]["feeds"][:2]})
+    assert differing_fields(base, fewer) == ["customers.feeds[2]"]
+    assert differing_fields(fewer, base) == ["customers.feeds[2]"]
+    # an added item with a list inside is named as a whole, not by its inner items
+    reached = {
+        "kind": "communication",
+        "start": 50,
+        "weeks": 2,
+        "units": ["web_team", "case_handling"],
+    }
+    more = load_example(interventions=[*data["interventions"], reached])
+    assert differing_fields(base, more) == ["interventions[3]"]
+
+
+def test_nested_list_items_are_collapsed_to_the_outermost_item_on_one_side_only():
+    waves = route_of("pilot_then_waves")
+    two = load_example(route=waves)
+    three = load_example(
+        route={**waves, "waves": [["case_handling"], ["contact_centre"], ["service_desks"]]}
+    )
+    # wave 1 is in both (its second unit is not); wave 2 is in one only
+    assert differing_fields(two, three) == ["route.waves[1][1]", "route.waves[2]"]
+
+
+def test_beyond_route_ignores_the_route_however_deep_and_the_fields_outside_a_run():
+    waves = route_of("pilot_then_waves")
+    gate = {**waves["gate"], "adopted_share": 0.7}
+    scenarios = {
+        "first": load_example(route=waves),
+        "same but named": load_example(
+            route={**waves, "gate": gate}, name="other", description="else", seed=9, replications=3
+        ),
+        "longer": load_example(route={"kind": "combined"}, weeks=120),
+    }
+    assert beyond_route(scenarios) == {"longer": ["weeks"]}
+
+
+def test_beyond_route_of_no_scenario_or_one():
+    assert beyond_route({}) == {}
+    assert beyond_route({"only": load_example(weeks=120)}) == {}
