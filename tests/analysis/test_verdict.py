@@ -70,7 +70,21 @@ def test_rank_splits_ties_and_counts_never_reached_as_worst():
     assert ranking.p_best["a"] == pytest.approx((0.5 + 3) / 5)
     assert ranking.p_best["b"] == pytest.approx((0.5 + 1) / 5)
     assert ranking.means["a"] == pytest.approx(20.0)  # of the runs that reached it
-    assert ranking.routes == ["b", "a"]  # b always got there, a in 4 of 5
+    # a's median counting the miss as worst is 20, b's is 30: a first, as P(best) says
+    assert ranking.routes == ["a", "b"]
+
+
+def test_a_route_that_misses_a_milestone_in_most_runs_ranks_behind_one_that_does_not():
+    runs = runs_of(
+        {
+            "fast but unreliable": {"weeks_to_80": [10, np.nan, np.nan, np.nan, 12]},
+            "steady": {"weeks_to_80": [30, 31, 30, 31, 30]},
+        }
+    )
+    ranking = rank(runs, "weeks_to_80")
+    assert ranking.routes == ["steady", "fast but unreliable"]  # median: inf against 30
+    assert ranking.means["fast but unreliable"] == pytest.approx(11.0)
+    assert ranking.p_best["steady"] == pytest.approx(0.6)
 
 
 def test_paired_difference_is_the_mean_over_seeds_with_the_t_interval():

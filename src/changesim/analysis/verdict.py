@@ -167,7 +167,7 @@ def said(
     if than is not None:
         text += f" than {than}"
     if np.isfinite(difference.low):
-        sign = 1.0 if difference.mean >= 0 else -1.0
+        sign = 1.0 if difference.mean > 0 else -1.0  # as Metric.phrase chooses its words
         low, high = sorted((sign * difference.low, sign * difference.high))
         like = difference.mean
         text += f" [{declared.bound(low, like)}, {declared.bound(high, like)}]"
@@ -204,26 +204,27 @@ def constant_metrics(runs: pd.DataFrame, names: Sequence[str]) -> dict[str, floa
 
 
 def rank(runs: pd.DataFrame, name: str) -> Ranking:
-    """Routes on metric ``name``: ordered by mean (best first), with P(best) per replication.
+    """Routes on metric ``name``, best first, with P(best) per replication.
 
-    For a milestone (NaN = never reached) a run that never got there counts as worse than any
-    that did: routes are ordered by the share of runs that reached it, then by the mean of
-    those runs, and a route that never got there in a replication is not best in it.
+    Routes are ordered by their mean in the direction of better (routes without any value
+    last). For a milestone (NaN = never reached) a run that never got there counts as worse
+    than any run that did: routes are ordered by their median with those runs at the bad end,
+    so that a route which sometimes never gets there is neither hidden (a mean of the runs
+    that did) nor ranked behind a route that is slower in most runs; ``means`` stays the mean
+    of the runs that got there, and a route that never got there in a replication is not best
+    in it.
     """
     declared = metric(name)
     sign = 1.0 if declared.better == "lower" else -1.0
     if declared.never:
         runs = runs.assign(**{name: runs[name].fillna(sign * np.inf)})
     by_route = runs.groupby("route", sort=False)[name]
-    means = {
-        str(r): float(v[np.isfinite(v)].mean()) if np.isfinite(v).any() else np.nan
-        for r, v in by_route
-    }
-    reached = {str(r): float(np.isfinite(v).mean()) for r, v in by_route}
-
-    def order_key(route: str) -> tuple[float, float]:
-        mean = means[route]
-        return (-reached[route], sign * mean if np.isfinite(mean) else np.inf)
+    means, keys = {}, {}
+    for route, values in by_route:
+        finite = values[np.isfinite(values)]
+        means[str(route)] = float(finite.mean()) if len(finite) else np.nan
+        centre = float(np.median(values)) if declared.never else means[str(route)]
+        keys[str(route)] = sign * centre if not np.isnan(centre) else np.inf
 
     if "design_point" not in runs.columns:  # a comparison: one situation per replication
         runs = runs.assign(design_point=0)
@@ -232,7 +233,7 @@ def rank(runs: pd.DataFrame, name: str) -> Ranking:
     p_best = {str(route): float(shares[route].mean()) for route in shares.columns}
     return Ranking(
         metric=name,
-        routes=sorted(means, key=order_key),
+        routes=sorted(means, key=keys.__getitem__),
         means=means,
         p_best=p_best,
         p_interval={route: wilson_interval(p, n) for route, p in p_best.items()},
