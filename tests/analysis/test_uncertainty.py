@@ -35,11 +35,18 @@ def runs(weeks: dict[str, list[float]], points: int = 2, replications: int = 2) 
 
 def test_the_best_route_by_the_metrics_direction_with_ties_shared() -> None:
     table = runs({"A": [10, 20, 30, 40], "B": [12, 20, 25, np.nan]})
-    shares = best_route_shares(table, "weeks_to_80")  # lower is better
-    assert shares["A"].tolist() == [1.0, 0.5, 0.0, 0.0]
-    assert shares["B"].tolist() == [0.0, 0.5, 1.0, 0.0]  # the last situation is incomplete
+    shares = best_route_shares(table, "weeks_to_80")  # lower is better, a milestone
+    assert shares["A"].tolist() == [1.0, 0.5, 0.0, 1.0]  # B never reached 80% in the last
+    assert shares["B"].tolist() == [0.0, 0.5, 1.0, 0.0]
     higher = best_route_shares(table, "mean_satisfaction")  # higher is better (here -weeks)
-    assert higher["A"].tolist() == [1.0, 0.5, 0.0, 0.0]
+    assert higher["A"].tolist() == [1.0, 0.5, 0.0, 0.0]  # not a milestone: the last has no best
+    assert higher["B"].tolist() == [0.0, 0.5, 1.0, 0.0]
+
+
+def test_a_situation_where_no_route_reaches_the_milestone_has_no_best() -> None:
+    table = runs({"A": [10, np.nan], "B": [12, np.nan]}, points=1)
+    shares = best_route_shares(table, "weeks_to_80")
+    assert shares.sum(axis=1).tolist() == [1.0, 0.0]
 
 
 def test_probability_best_over_situations() -> None:

@@ -36,6 +36,9 @@ def best_route_shares(runs: pd.DataFrame, name: str) -> pd.DataFrame:
     """Per situation, each route's share of being best (1 for the best, split among ties, 0 if
     the metric is missing for any route there); rows without a direction are all NaN.
 
+    For a milestone (NaN = never reached) a route that never got there is worse than any
+    route that did and is never best; a situation in which no route got there has no best.
+
     Returns
     -------
     pandas.DataFrame
@@ -46,7 +49,10 @@ def best_route_shares(runs: pd.DataFrame, name: str) -> pd.DataFrame:
     if better is None:
         return table * np.nan
     values = table.to_numpy(dtype=float)
-    complete = ~np.isnan(values).any(axis=1)
+    if metric(name).never:
+        complete = ~np.isnan(values).all(axis=1)  # never reached is a value: the worst
+    else:
+        complete = ~np.isnan(values).any(axis=1)
     winners = best_in_rows(values, better) & complete[:, None]
     shares = winners / np.maximum(winners.sum(axis=1, keepdims=True), 1)
     return pd.DataFrame(shares, index=table.index, columns=table.columns)

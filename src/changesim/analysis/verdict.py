@@ -216,6 +216,8 @@ def rank(runs: pd.DataFrame, name: str) -> Ranking:
     """
     declared = metric(name)
     sign = 1.0 if declared.better == "lower" else -1.0
+    situations = runs if "design_point" in runs.columns else runs.assign(design_point=0)
+    shares = best_route_shares(situations, name)  # a comparison: one situation per replication
     if declared.never:
         runs = runs.assign(**{name: runs[name].fillna(sign * np.inf)})
     by_route = runs.groupby("route", sort=False)[name]
@@ -226,9 +228,6 @@ def rank(runs: pd.DataFrame, name: str) -> Ranking:
         centre = float(np.median(values)) if declared.never else means[str(route)]
         keys[str(route)] = sign * centre if not np.isnan(centre) else np.inf
 
-    if "design_point" not in runs.columns:  # a comparison: one situation per replication
-        runs = runs.assign(design_point=0)
-    shares = best_route_shares(runs, name)
     n = len(shares)
     p_best = {str(route): float(shares[route].mean()) for route in shares.columns}
     return Ranking(
