@@ -45,6 +45,7 @@ MODULES: dict[str, list[str]] = {
     "analysis/verdict.py": ["tests/analysis/test_verdict.py"],
     "scenario/diff.py": ["tests/scenario/test_diff.py"],
     "model/lessons.py": ["tests/model/test_pilot_lessons.py"],
+    "model/feeds.py": ["tests/model/test_feeds.py"],
 }
 
 #: mutmut's exit codes per mutant, as it reports them.
