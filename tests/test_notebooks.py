@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 
-#: Wall-clock seconds a notebook may take, kernel start included (measured 9–29 s each on
+#: Wall-clock seconds a notebook may take, kernel start included (measured 9–31 s each on
 #: a shared 2-core machine; see notebooks/README.md).
 BUDGET_SECONDS = 90
 #: The kernel spec's name (written to a temporary folder by the ``jupyter_dir`` fixture).
