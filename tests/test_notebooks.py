@@ -70,6 +70,7 @@ def test_notebook_runs_within_budget(
     monkeypatch.setenv("JUPYTER_PATH", str(jupyter_dir))  # searched first for KERNEL
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")  # no deprecation warning from jupyter_core
     monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "matplotlib"))
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's own (inline) backend
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
@@ -88,6 +89,13 @@ def test_notebook_runs_within_budget(
         if output.get("output_type") == "error"
     ]
     assert not errors
+    images = [
+        output
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if "image/png" in output.get("data", {})
+    ]
+    assert images, f"{path.name} showed no figure"  # plots show inline in Jupyter
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])

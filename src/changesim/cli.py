@@ -9,6 +9,7 @@ and ``changesim validate`` answer quickly.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -490,5 +491,11 @@ def _compact(text: str) -> str:
     return f"{sign}{value / 1e3:.0f}k"
 
 
-if __name__ == "__main__":  # python -m changesim.cli
+def main() -> None:
+    """The ``changesim`` console script: the commands, with matplotlib writing files only."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
     app()
+
+
+if __name__ == "__main__":  # python -m changesim.cli
+    main()

@@ -1,13 +1,13 @@
-"""Figures of results. Plotting reads result frames; it never runs a simulation."""
+"""Figures of results. Plotting reads result frames; it never runs a simulation.
+
+The backend is left to matplotlib (inline in Jupyter, Agg without a display); the command line
+asks for Agg (it writes files only).
+"""
 
 from __future__ import annotations
 
 import io
 from typing import Any
-
-import matplotlib
-
-matplotlib.use("Agg")  # files only; no screen needed
 
 import matplotlib.pyplot as plt
 import pandas as pd
