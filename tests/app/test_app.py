@@ -118,8 +118,8 @@ def test_the_page_builds_and_stepping_updates_what_the_views_read(base) -> None:
     assert model.network_sample[0] is chosen  # laid out once
     colours_after = draw_network(model).axes[0].collections[1].get_facecolors()
     assert not np.array_equal(colours_before, colours_after)  # adopters turn green
-    lines = draw_quality(model).axes[0].lines[:4]  # the units (then the old level)
-    assert [len(line.get_xdata()) for line in lines] == [7] * 4
+    lines = draw_quality(model).axes[0].lines[:5]  # the units and all (then the old level)
+    assert [len(line.get_xdata()) for line in lines] == [7] * 5
     names, shares = channel_shares(model)
     assert names == ["web", "phone", "desk"]
     assert shares.shape == (7, 3)

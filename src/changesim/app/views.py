@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from changesim.app.model import AppModel
     from changesim.model.change_model import ChangeModel
 
-FIGSIZE = (6.0, 3.6)
+FIGSIZE = (6.0, 4.4)
 #: Colours of the network view: not yet in scope, in scope, adopted.
 STATE_COLOURS = ("#c8c8c8", "#e69f00", "#009e73")
 TWIN_STYLE: dict[str, Any] = {"linestyle": "--", "color": "black", "linewidth": 1.5}
@@ -29,7 +29,7 @@ TWIN_STYLE: dict[str, Any] = {"linestyle": "--", "color": "black", "linewidth": 
 
 def _figure() -> tuple[Figure, Any]:
     fig = Figure(figsize=FIGSIZE)
-    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.14, top=0.91)
+    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.32, top=0.92)
     return fig, fig.subplots()
 
 
@@ -37,6 +37,11 @@ def _weeks_axis(ax: Any, model: ChangeModel) -> None:
     ax.set_xlim(0, model.settings.weeks)
     ax.set_xlabel("week")
     ax.grid(alpha=0.3)
+
+
+def _legend(ax: Any) -> None:
+    """The legend below the axes, so that it never hides a line."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize="small")
 
 
 def _per_unit(model: ChangeModel, key: str) -> np.ndarray:
@@ -67,7 +72,7 @@ def draw_adoption(model: AppModel) -> Figure:
     ax.set_ylabel("adopted share")
     ax.set_title(f"Adoption per unit: {model.route_name}")
     _weeks_axis(ax, model)
-    ax.legend(loc="upper left", fontsize="small")
+    _legend(ax)
     return fig
 
 
@@ -78,14 +83,16 @@ def draw_quality(model: AppModel) -> Figure:
     weeks = np.arange(len(quality))
     for i, name in enumerate(model.unit_names):
         ax.plot(weeks, quality[:, i], label=name)
+    org = model.datacollector.get_model_vars_dataframe()
+    ax.plot(org["week"], org["quality"], color="black", linewidth=2.5, label="all")
     if model.twin is not None:
         twin = model.twin.datacollector.get_model_vars_dataframe()
         ax.plot(twin["week"], twin["quality"], label=_twin_label(model), **TWIN_STYLE)
     ax.axhline(1.0, color="grey", linewidth=0.8)
     ax.set_ylabel("service quality (old level = 1)")
-    ax.set_title("Service quality per unit")
+    ax.set_title(f"Service quality per unit: {model.route_name}")
     _weeks_axis(ax, model)
-    ax.legend(loc="lower left", fontsize="small")
+    _legend(ax)
     return fig
 
 
@@ -128,7 +135,7 @@ def draw_customers(model: AppModel) -> Figure:
     assert spec is not None
     ax.set_title(f"Channels and customers ({spec.population:,} customers)")
     _weeks_axis(ax, model)
-    ax.legend(loc="upper left", fontsize="small", ncol=2)
+    _legend(ax)
     return fig
 
 
@@ -157,7 +164,7 @@ def draw_network(model: AppModel) -> Figure:
     ax.scatter([], [], c="white", edgecolors="black", s=40, label="champion")
     shown = f"{len(chosen)} of {state.size:,}" if len(chosen) < state.size else f"{state.size}"
     ax.set_title(f"Network, week {state.week} ({shown} employees)")
-    ax.legend(loc="lower left", fontsize="small", framealpha=0.8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize="small")
     ax.set_axis_off()
     return fig
 
