@@ -276,7 +276,10 @@ def analyze(
 @app.command("app")
 def app_command(
     file: Annotated[
-        Path, typer.Argument(help="Scenario YAML file; the route files beside it are offered.")
+        Path,
+        typer.Argument(
+            metavar="SCENARIO", help="Scenario YAML file; the route files beside it are offered."
+        ),
     ] = Path("scenarios/back_office_first.yaml"),
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8765,
     host: Annotated[
@@ -285,7 +288,7 @@ def app_command(
 ) -> None:
     """Start the interactive view in a browser (Mesa SolaraViz): controls, play, step, reset.
 
-    Needs the app extra: pip install -e '.[app]'. See docs/app.md."""
+    Needs the app extra of the package (docs/app.md)."""
     _load_all([file])
     try:
         from changesim.app.server import serve

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import SCENARIOS
+from tests.builders import ROOT, SCENARIOS
 from tests.viz.test_report_in_a_browser import chromium
 
 pytest.importorskip("solara")
@@ -62,7 +62,7 @@ def test_the_app_steps_and_redraws_in_a_real_browser(tmp_path: Path) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     stderr = tmp_path / "server.err"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path.cwd() / "src"), *sys.path]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), *sys.path]))
     with stderr.open("w") as err:
         server = subprocess.Popen(
             [
