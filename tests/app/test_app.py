@@ -12,7 +12,6 @@ pytest.importorskip("solara")
 from changesim.app import page
 from changesim.app.choices import Choices, route_options, variant
 from changesim.app.model import NETWORK_SAMPLE, AppModel
-from changesim.app.page import app_base, initial_model, model_params
 from changesim.app.views import (
     channel_shares,
     components,
@@ -21,6 +20,7 @@ from changesim.app.views import (
     draw_network,
     draw_quality,
 )
+from changesim.app.webpage import app_base, initial_model, model_params
 from changesim.cli import app as cli
 from tests.builders import SCENARIOS
 

@@ -10,6 +10,18 @@ The app layer is a thin caller: its controls become a scenario variant
     page("scenarios/back_office_first.yaml")   # the last line of a Jupyter cell
 """
 
-from changesim.app.page import page
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from changesim.app.webpage import page
 
 __all__ = ["page"]
+
+
+def __getattr__(name: str) -> Any:
+    """``page`` on first use, so that ``changesim.app.assets`` loads without Solara."""
+    if name == "page":
+        from changesim.app.webpage import page
+
+        return page
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 import warnings
 
-from changesim.app.page import page as _page
 from changesim.app.server import SCENARIO_VARIABLE
+from changesim.app.webpage import page as _page
 
 # Solara warns on every page load from 127.0.0.1 (not "localhost") over http that it falls
 # back to SameSite=Lax cookies; that is what a local page needs, so the warning is noise.
