@@ -5,13 +5,13 @@ ROUTES := scenarios/back_office_first.yaml scenarios/front_office_first.yaml \
           scenarios/combined.yaml scenarios/pilot_then_waves.yaml \
           scenarios/organisation_oriented.yaml
 
-.PHONY: demo test lint typecheck format mutate fuzz browser clean
+.PHONY: demo test lint typecheck format mutate fuzz browser solara-assets clean
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/changesim compare $(ROUTES) --replications 20 --out results/compare
 
 # The test command (CI runs exactly this): lint, type check, then the whole test suite.
-test: lint typecheck browser
+test: lint typecheck browser solara-assets
 	$(VENV)/bin/python -m pytest
 
 # A real browser for the report test: the system Chromium (Playwright drives it; its own
@@ -21,6 +21,11 @@ browser:
 	  { echo "installing chromium (apt) for the browser test"; \
 	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
 	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium >/dev/null; }
+
+# The app's browser assets (Solara loads them from a CDN): npm packages unpacked into the venv
+# once; a second run takes a fraction of a second (ADR 0013).
+solara-assets: $(VENV)/.installed
+	$(VENV)/bin/python tools/solara_assets.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -9,7 +9,17 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "changesim"
 #: Layers in order; a module may import its own layer and those before it.
-LAYERS = ["registry", "scenario", "build", "model", "analysis", "viz", "experiments", "cli"]
+LAYERS = [
+    "registry",
+    "scenario",
+    "build",
+    "model",
+    "analysis",
+    "viz",
+    "experiments",
+    "app",
+    "cli",
+]
 #: Top-level modules that belong to no layer: anything may import them.
 FREE = {"version"}
 

@@ -1,4 +1,4 @@
-"""The ``changesim`` command line: validate, schema, run, compare.
+"""The ``changesim`` command line: validate, schema, run, compare, sweep, analyze, app.
 
 A thin caller of the library: it parses arguments, calls :func:`changesim.load_scenario`,
 :func:`changesim.simulate` or :func:`changesim.compare`, and prints. Heavy libraries (Mesa,
@@ -272,6 +272,31 @@ def analyze(
     for box in analysis.boxes:
         typer.echo(f"{declared(box.metric).label}: {box.sentence}")
     typer.echo(f"wrote {len(written)} files to {out}/; report: {out / 'report.html'}")
+
+
+@app.command("app")
+def app_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SCENARIO", help="Scenario YAML file; the route files beside it are offered."
+        ),
+    ] = Path("scenarios/back_office_first.yaml"),
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8765,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; other than 127.0.0.1 only when asked.")
+    ] = "127.0.0.1",
+) -> None:
+    """Start the interactive view in a browser (Mesa SolaraViz): controls, play, step, reset.
+
+    Needs the app extra of the package (docs/app.md)."""
+    _load_all([file])
+    try:
+        from changesim.app.server import serve
+    except ImportError as error:
+        typer.echo(f"error: {error}; install the app extra: pip install -e '.[app]'", err=True)
+        raise typer.Exit(1) from None
+    raise typer.Exit(_guard(lambda: serve(file, host=host, port=port)))
 
 
 # --------------------------------------------------------------------------- printing
