@@ -357,3 +357,31 @@ def test_freshness_and_staleness_agree_with_the_dependency_by_dependency_means()
                 stale.append(np.mean([c * x for c, x in pairs]) if pairs else 0.0)
             np.testing.assert_allclose(data.freshness(state), fresh, rtol=0, atol=1e-12)
             np.testing.assert_allclose(data.staleness(state), stale, rtol=0, atol=1e-12)
+
+
+def test_one_listed_feed_is_a_complete_list_too():
+    """A single feed already makes the list complete: the units without one have no view."""
+    s = scenario(feeds=[FEEDS[0]])
+    data, state = DataFeeds(s), state_of(s)
+    state.cutover_week[BO_] = 2
+    np.testing.assert_allclose(data.staleness(state), [0, 1, 4 / 7, 1], rtol=1e-12)
+    np.testing.assert_allclose(data.freshness(state), [1, 0, 3 / 7, 0], rtol=1e-12)
+
+
+def test_two_alignments_at_once_cost_their_common_source_both_efforts():
+    """bo coordinates with phone and with web in the same weeks: it loses 0.05 twice."""
+    both = [
+        {
+            "from": "bo",
+            "to": "phone",
+            "delivered": "friday",
+            "alignment": {**ALIGNMENT, "effort": 0.05},
+        },
+        {"from": "bo", "to": "web", "alignment": {**ALIGNMENT, "effort": 0.05}},
+    ]
+    s = scenario(feeds=both, stale_rework=0.0)
+    data, state = DataFeeds(s), state_of(s)
+    state.week = 3  # inside weeks 2-4 of both alignments
+    np.testing.assert_allclose(data.quality_cost(state), [0.10, 0.05, 0.05, 0.0], atol=1e-12)
+    state.week = 5  # both aligned: no more effort
+    np.testing.assert_array_equal(data.quality_cost(state), 0.0)

@@ -192,21 +192,22 @@ def test_double_running_is_charged_from_opening_until_the_cut_over_week():
     assert unit_rows(result.weekly, "bo")["double_running_cost"].isna().all()
 
 
-def test_a_unit_that_never_cuts_over_pays_from_its_opening_to_the_end():
-    """Nobody adopts; the units open in week 2: weeks 2..5, 100 people, 2.5 each."""
+@pytest.mark.parametrize("per_week", [1.0, 2.5])
+def test_a_unit_that_never_cuts_over_pays_from_its_opening_to_the_end(per_week):
+    """Nobody adopts; the units open in week 2: weeks 2..5, 100 people, per_week each."""
     scenario = changesim.load_scenario(
         org(
             [BO, WEB],
             weeks=5,
             route={"kind": "combined", "start": 2},
             adoption={"p": 0.0, "q": 0.0},
-            quality={"double_running_cost": 2.5},
+            quality={"double_running_cost": per_week},
         )
     )
     result = changesim.simulate(scenario, seed=1)
     weekly = org_rows(result.weekly)["double_running_cost"].to_numpy()
-    np.testing.assert_array_equal(weekly, [0, 0, 250.0, 250.0, 250.0, 250.0])
-    assert result.summary["double_running_cost"] == 1000.0
+    np.testing.assert_array_equal(weekly, [0, 0] + [100 * per_week] * 4)
+    assert result.summary["double_running_cost"] == 400 * per_week
     assert result.summary["total_intervention_cost"] == 0.0
 
 
