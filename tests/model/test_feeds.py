@@ -385,3 +385,15 @@ def test_two_alignments_at_once_cost_their_common_source_both_efforts():
     np.testing.assert_allclose(data.quality_cost(state), [0.10, 0.05, 0.05, 0.0], atol=1e-12)
     state.week = 5  # both aligned: no more effort
     np.testing.assert_array_equal(data.quality_cost(state), 0.0)
+
+
+def test_coordination_effort_adds_to_the_rework_of_the_receiving_unit():
+    """While the Friday feed is being aligned it is still stale: the phone unit pays the
+    rework on it and the effort of coordinating, together."""
+    s = scenario(feeds=aligned_phone_feed(**ALIGNMENT, effort=0.05), stale_rework=0.2)
+    data, state = DataFeeds(s), state_of(s)
+    state.cutover_week[BO_] = 2
+    adopt_first(state, PHONE_, 25)  # half of the 50
+    cost = data.quality_cost(state)  # week 3: coordinating
+    assert cost[PHONE_] == pytest.approx(0.2 * 4 / 7 * 0.5 + 0.05, abs=1e-12)
+    assert cost[BO_] == pytest.approx(0.05, abs=1e-12)
