@@ -32,6 +32,7 @@ from changesim.registry import (
     register_rule,
 )
 from changesim.scenario import Scenario, ScenarioError, load_scenario
+from changesim.scenario.paths import variant
 from changesim.version import __version__
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ __all__ = [
     "register_rule",
     "simulate",
     "sweep",
+    "variant",
 ]
 
 

@@ -15,9 +15,10 @@ import yaml
 from scipy import stats
 
 import changesim
-from changesim.experiments.factors import Factor, parse_path, with_values
+from changesim.experiments.factors import Factor
 from changesim.experiments.spec import NormalFactor, RangeFactor, TriangularFactor, ValuesFactor
 from changesim.experiments.sweeps import SweepStore, load_experiment, sweep
+from changesim.scenario.paths import parse_path, with_values
 from tests.builders import BO, PHONE, WEB, org
 
 ROUTES = {

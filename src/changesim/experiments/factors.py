@@ -10,10 +10,7 @@ SALib's indices are computed on the same points.
 
 from __future__ import annotations
 
-import copy
-import re
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -26,60 +23,6 @@ from changesim.experiments.spec import (
     TriangularFactor,
     ValuesFactor,
 )
-
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def parse_path(path: str) -> list[str | int]:
-    """``"customers.feeds[0].delivered"`` -> ``["customers", "feeds", 0, "delivered"]``.
-
-    Raises
-    ------
-    ValueError
-        If the text is not a dotted path (empty parts, unclosed brackets).
-    """
-    parts: list[str | int] = []
-    position = 0
-    for match in _PART.finditer(path):
-        gap = path[position : match.start()]
-        if gap not in ("", ".") or (gap == "." and not parts):
-            break
-        parts.append(match.group(1) if match.group(1) is not None else int(match.group(2)))
-        position = match.end()
-    if not parts or position != len(path):
-        raise ValueError(f"{path!r} is not a dotted path such as population.readiness.mean")
-    return parts
-
-
-def path_problem(data: Any, parts: list[str | int]) -> str | None:
-    """Why ``parts`` does not name a value in ``data`` (a scenario as plain data), or None."""
-    node = data
-    for depth, part in enumerate(parts):
-        where = ".".join(str(p) for p in parts[:depth]) or "the scenario"
-        if isinstance(part, int):
-            if not isinstance(node, list):
-                return f"{where} is not a list"
-            if part >= len(node):
-                return f"{where} has {len(node)} entries (numbered from 0)"
-        elif not isinstance(node, dict) or part not in node:
-            keys = ", ".join(sorted(map(str, node))) if isinstance(node, dict) else ""
-            return f"{where} has no field {part!r}" + (f"; it has: {keys}" if keys else "")
-        node = node[part]
-    if isinstance(node, dict | list):
-        return "names a whole section; name one field inside it"
-    return None
-
-
-def with_values(data: dict[str, Any], values: dict[str, FactorValue]) -> dict[str, Any]:
-    """A copy of the scenario ``data`` with each dotted path set to its value."""
-    changed = copy.deepcopy(data)
-    for path, value in values.items():
-        parts = parse_path(path)
-        node: Any = changed
-        for part in parts[:-1]:
-            node = node[part]
-        node[parts[-1]] = value
-    return changed
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,12 @@ from pydantic import ValidationError
 
 from changesim.experiments.design import design_points
 from changesim.experiments.executors import Executor, ProcessExecutor, SerialExecutor
-from changesim.experiments.factors import Factor, parse_path, path_problem, with_values
+from changesim.experiments.factors import Factor
 from changesim.experiments.spec import ExperimentSpec, FactorValue
 from changesim.scenario import Problem, ScenarioError, load_scenario
 from changesim.scenario.errors import problems_from_validation
 from changesim.scenario.files import YamlLimit, file_problem, read_yaml_text
+from changesim.scenario.paths import parse_path, path_problem, with_values
 from changesim.version import __version__
 
 #: Runs per batch (the unit of work and of storage) unless the sweep is small.
