@@ -82,7 +82,17 @@ def _guard[R](action: Callable[[], R]) -> R:
 
 
 @app.command()
-def validate(files: Files) -> None:
+def validate(
+    files: Files,
+    observed: Annotated[
+        Path | None,
+        typer.Option(
+            help="A pilot's weekly observations (CSV: week, unit, adopted or adopted_share, "
+            "optional readiness_score, self_service_share, satisfaction), checked against "
+            "each scenario.",
+        ),
+    ] = None,
+) -> None:
     """Check scenario files; report every problem with file, field, value and what is allowed."""
     scenarios = _load_all(files, data_files=True)
     for file, scenario in scenarios.items():
@@ -91,6 +101,17 @@ def validate(files: Files) -> None:
             f"ok: {file} — {scenario.name!r}, {len(units)} units, route {scenario.route.kind}, "
             f"rule {scenario.adoption.rule}, {scenario.weeks} weeks"
         )
+        if observed is not None:
+            from changesim.build.observed import Observations, read_observations
+
+            def read(path: Path = observed, against: Scenario = scenario) -> Observations:
+                return read_observations(path, against)
+
+            found = _guard(read)
+            typer.echo(
+                f"ok: {observed} — {len(found.frame)} rows, {found.count} observed values "
+                f"({', '.join(found.figures)}) for {file}"
+            )
 
 
 @app.command()
