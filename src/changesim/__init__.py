@@ -14,6 +14,12 @@ The public face::
     comparison.summary       # per route and metric: mean and 95% interval
     comparison.differences   # paired differences on common random numbers
 
+    calibration = changesim.calibrate("scenarios/pilot_then_waves.yaml",
+                                      "scenarios/data/pilot_observed.csv",
+                                      ["adoption.p", "adoption.q"])
+    calibration.estimates    # posterior median and 90% interval per parameter
+    projection = changesim.project(calibration)   # the rollout, given what the pilot showed
+
     model = changesim.ChangeModel(scenario, rng=1)   # the Mesa model, one step = one week
 
 The layers, each importing only those before it: ``scenario`` (files and their schema),
@@ -47,6 +53,8 @@ if TYPE_CHECKING:
         sweep,
     )
     from changesim.experiments.analyze import analyze
+    from changesim.experiments.calibration import Calibration, calibrate, load_calibration
+    from changesim.experiments.projection import Projection, project
     from changesim.model.change_model import ChangeModel
     from changesim.model.rules import RuleInputs
 
@@ -60,6 +68,11 @@ _LAZY = {
     "RunResult": "changesim.experiments",
     "SweepResult": "changesim.experiments",
     "analyze": "changesim.experiments.analyze",
+    "Calibration": "changesim.experiments.calibration",
+    "calibrate": "changesim.experiments.calibration",
+    "load_calibration": "changesim.experiments.calibration",
+    "Projection": "changesim.experiments.projection",
+    "project": "changesim.experiments.projection",
     "compare": "changesim.experiments",
     "load_experiment": "changesim.experiments",
     "simulate": "changesim.experiments",
@@ -67,9 +80,11 @@ _LAZY = {
 }
 
 __all__ = [
+    "Calibration",
     "ChangeModel",
     "Comparison",
     "Experiment",
+    "Projection",
     "RuleInputs",
     "RunResult",
     "Scenario",
@@ -77,9 +92,12 @@ __all__ = [
     "SweepResult",
     "__version__",
     "analyze",
+    "calibrate",
     "compare",
+    "load_calibration",
     "load_experiment",
     "load_scenario",
+    "project",
     "register_intervention",
     "register_network",
     "register_route",

@@ -1,4 +1,5 @@
-"""The ``changesim`` command line: validate, schema, run, compare, sweep, analyze, app.
+"""The ``changesim`` command line: validate, schema, run, compare, sweep, calibrate, project,
+analyze, app.
 
 A thin caller of the library: it parses arguments, calls :func:`changesim.load_scenario`,
 :func:`changesim.simulate` or :func:`changesim.compare`, and prints. Heavy libraries (Mesa,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from changesim.experiments import Comparison, RunResult
+    from changesim.experiments.executors import Executor
     from changesim.scenario import Problem, Scenario
 
 app = typer.Typer(
@@ -41,6 +43,15 @@ PLAIN_PROGRESS_SECONDS = 5.0
 Files = Annotated[list[Path], typer.Argument(help="Scenario YAML files.", show_default=False)]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder for results.")]
 Seed = Annotated[int | None, typer.Option(min=0, help="Seed; default: the scenario's seed.")]
+Workers = Annotated[
+    int | None, typer.Option(min=1, help="Local worker processes; default all cores.")
+]
+DaskLocal = Annotated[
+    int | None, typer.Option(min=1, help="Start a local Dask cluster with N workers.")
+]
+Scheduler = Annotated[
+    str | None, typer.Option(help="Send the runs to the Dask scheduler at this address.")
+]
 
 
 def _fail(problems: Iterable[Problem]) -> NoReturn:
@@ -217,21 +228,15 @@ def compare(
 def sweep(
     file: Annotated[Path, typer.Argument(help="Experiment YAML file.")],
     out: OutDir,
-    workers: Annotated[
-        int | None, typer.Option(min=1, help="Local worker processes; default all cores.")
-    ] = None,
+    workers: Workers = None,
     samples: Annotated[
         int | None, typer.Option(min=1, help="Override the design's samples (a quick look).")
     ] = None,
     replications: Annotated[
         int | None, typer.Option("--replications", "-n", min=1, help="Override replications.")
     ] = None,
-    dask_local: Annotated[
-        int | None, typer.Option(min=1, help="Start a local Dask cluster with N workers.")
-    ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Send the runs to the Dask scheduler at this address.")
-    ] = None,
+    dask_local: DaskLocal = None,
+    scheduler: Scheduler = None,
     force: Annotated[
         bool, typer.Option(help="Delete another sweep's results found in OUT and start afresh.")
     ] = False,
@@ -241,23 +246,11 @@ def sweep(
     Finished batches are kept in OUT/runs/ as they end; the same command after an interruption
     resumes and skips them. OUT/runs is a Parquet dataset (pandas.read_parquet, duckdb).
     """
-    from changesim.experiments.executors import (
-        DaskExecutor,
-        Executor,
-        ProcessExecutor,
-        SerialExecutor,
-    )
     from changesim.experiments.sweeps import load_experiment
     from changesim.experiments.sweeps import sweep as run_sweep
 
     experiment = _guard(lambda: load_experiment(file, samples=samples, replications=replications))
-    executor: Executor
-    if scheduler is not None or dask_local is not None:
-        executor = _guard(lambda: DaskExecutor(scheduler, local_workers=dask_local))
-    elif workers == 1:
-        executor = SerialExecutor()
-    else:
-        executor = ProcessExecutor(workers)
+    executor = _executor(workers, dask_local, scheduler)
     try:
         with _progress_reporter() as progress:
             result = _guard(
@@ -271,6 +264,122 @@ def sweep(
     typer.echo(
         f"{total} runs in {out}/runs ({result.ran} run now, {total - result.ran} found on disk)"
     )
+
+
+@app.command()
+def calibrate(
+    file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="The scenario of the pilot.")],
+    observed: Annotated[
+        Path,
+        typer.Option(
+            help="The pilot's weekly observations (CSV: week, unit, adopted or adopted_share, "
+            "optional readiness_score, self_service_share, satisfaction).",
+        ),
+    ],
+    fit: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated dotted paths to fit, e.g. "
+            "adoption.p,adoption.q,population.resistance.mean."
+        ),
+    ],
+    out: OutDir,
+    prior: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A uniform prior PATH=LOW:HIGH (repeatable); default the field's allowed range."
+        ),
+    ] = None,
+    particles: Annotated[int, typer.Option(min=10, help="Particles per generation.")] = 200,
+    generations: Annotated[
+        int, typer.Option(min=1, help="Most generations (the prior's included).")
+    ] = 8,
+    seed: Seed = None,
+    workers: Workers = None,
+    dask_local: DaskLocal = None,
+    scheduler: Scheduler = None,
+    force: Annotated[
+        bool, typer.Option(help="Delete another calibration found in OUT and start afresh.")
+    ] = False,
+) -> None:
+    """Fit parameters to what a pilot showed (ABC-SMC): estimates with 90% intervals, their
+    correlation, the fit and a posterior-predictive check, in OUT.
+
+    Each finished generation is kept in OUT/generations; the same command after an
+    interruption continues from there.
+    """
+    from changesim.experiments.calibration import calibrate as run_calibration
+
+    scenario = _load_all([file], data_files=True)[file]
+    paths = [p.strip() for p in fit.split(",") if p.strip()]
+    priors = _priors(prior or [])
+    executor = _executor(workers, dask_local, scheduler)
+    try:
+        with _progress_reporter() as progress:
+            result = _guard(
+                lambda: run_calibration(
+                    scenario,
+                    observed,
+                    paths,
+                    priors=priors,
+                    particles=particles,
+                    generations=generations,
+                    seed=seed,
+                    out=out,
+                    force=force,
+                    executor=executor,
+                    progress=progress,
+                )
+            )
+    finally:
+        executor.close()
+    for line in result.summary_lines():
+        typer.echo(line)
+    typer.echo(f"wrote estimates.csv, correlation.csv, fit.png and more to {out}/")
+
+
+@app.command()
+def project(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="SCENARIO...",
+            help="The calibrated scenario, or the routes to choose between for the rest of "
+            "the rollout.",
+            show_default=False,
+        ),
+    ],
+    calibration: Annotated[Path, typer.Option(help="A folder written by changesim calibrate.")],
+    out: OutDir,
+    metrics: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated key metrics; default the verdict's key metrics."),
+    ] = None,
+    workers: Workers = None,
+    dask_local: DaskLocal = None,
+    scheduler: Scheduler = None,
+) -> None:
+    """Project the rollout from a calibration: one run per posterior particle, continuing
+    the pilot run it was accepted with; bands per unit, outcomes, and with several routes the
+    probability that each is best."""
+    from changesim.experiments.projection import project as run_projection
+
+    routes = list(_load_all(files, data_files=True).values())
+    names = _metric_names(metrics) if metrics else None
+    executor = _executor(workers, dask_local, scheduler)
+    try:
+        with _progress_reporter() as progress:
+            result = _guard(
+                lambda: run_projection(
+                    calibration, routes, metrics=names, executor=executor, progress=progress
+                )
+            )
+    finally:
+        executor.close()
+    written = _guard(lambda: result.save(out))
+    for line in result.answer_lines():
+        typer.echo(line)
+    typer.echo(f"wrote {len(written)} files to {out}/")
 
 
 @app.command()
@@ -318,6 +427,36 @@ def app_command(
         typer.echo(f"error: {error}; install the app extra: pip install -e '.[app]'", err=True)
         raise typer.Exit(1) from None
     raise typer.Exit(_guard(lambda: serve(file, host=host, port=port)))
+
+
+def _executor(workers: int | None, dask_local: int | None, scheduler: str | None) -> Executor:
+    """Where runs go: a Dask cluster when asked, else local processes (1: this process)."""
+    from changesim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+
+    if scheduler is not None or dask_local is not None:
+        return _guard(lambda: DaskExecutor(scheduler, local_workers=dask_local))
+    if workers == 1:
+        return SerialExecutor()
+    return ProcessExecutor(workers)
+
+
+def _priors(texts: list[str]) -> dict[str, tuple[float, float]]:
+    """``["adoption.p=0:0.1"]`` -> ``{"adoption.p": (0.0, 0.1)}``; exit 2 naming a bad one."""
+    from changesim.scenario import Problem
+
+    priors, problems = {}, []
+    for text in texts:
+        path, _, interval = text.partition("=")
+        low, _, high = interval.partition(":")
+        try:
+            priors[path.strip()] = (float(low), float(high))
+        except ValueError:
+            problems.append(
+                Problem("--prior", "", "must be PATH=LOW:HIGH, e.g. adoption.p=0:0.1", text)
+            )
+    if problems:
+        _fail(problems)
+    return priors
 
 
 # --------------------------------------------------------------------------- printing

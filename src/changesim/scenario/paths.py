@@ -10,7 +10,9 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
+
+from pydantic import BaseModel
 
 from changesim.scenario.errors import Problem, ScenarioError
 from changesim.scenario.load import load_scenario
@@ -105,3 +107,58 @@ def variant(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
     if problems:
         raise ScenarioError(problems)
     return load_scenario(with_values(data, changes))
+
+
+def number_bounds(scenario: Scenario, path: str) -> tuple[float | None, float | None]:
+    """The interval the schema allows for the number at ``path`` (None for an open side).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario; the path is followed through its values, so that it may lead
+        through a list of interventions or a unit's overrides.
+    path : str
+        A dotted path to a field holding a fraction or other real number.
+
+    Raises
+    ------
+    ValueError
+        If the path is not a dotted path, names no field, or names a field that does not hold a
+        real number (a whole number, a text, a choice).
+    """
+    parts = parse_path(path)
+    problem = path_problem(scenario.model_dump(mode="json", by_alias=True), parts)
+    if problem is not None:
+        raise ValueError(problem)
+    node: Any = scenario
+    for part in parts[:-1]:
+        node = node[part] if isinstance(part, int) or isinstance(node, dict) else _field(node, part)
+    last = parts[-1]
+    if not isinstance(node, BaseModel):
+        return None, None  # a free mapping of numbers (a rule's params)
+    name = _field_name(node, str(last))
+    info = type(node).model_fields[name]
+    kinds = get_args(info.annotation) or (info.annotation,)
+    if float not in kinds:
+        raise ValueError(f"{path} is not a real number (it holds {_kind(info.annotation)})")
+    low = high = None
+    for rule in info.metadata:
+        low = getattr(rule, "ge", getattr(rule, "gt", low))
+        high = getattr(rule, "le", getattr(rule, "lt", high))
+    return low, high
+
+
+def _field_name(model: BaseModel, key: str) -> str:
+    """The attribute name of the field that a file calls ``key`` (its name or alias)."""
+    for name, info in type(model).model_fields.items():
+        if key in (name, info.alias):
+            return name
+    return key
+
+
+def _field(model: BaseModel, key: str) -> Any:
+    return getattr(model, _field_name(model, key))
+
+
+def _kind(annotation: Any) -> str:
+    return getattr(annotation, "__name__", None) or str(annotation)
