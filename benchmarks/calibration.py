@@ -69,9 +69,10 @@ def time_example(workers: int) -> dict:
 def coverage(repetitions: int, workers: int) -> dict:
     """Known p and q inside their 90% intervals over ``repetitions`` simulated pilots."""
     sys.path.insert(0, str(ROOT))
+    from tests.experiments.pilots import TRUTH, small_calibration
+
     from changesim.analysis.uncertainty import wilson_interval
     from changesim.experiments.executors import ProcessExecutor
-    from tests.experiments.pilots import TRUTH, small_calibration
 
     inside = {path: 0 for path in TRUTH}
     executor = ProcessExecutor(workers)

@@ -105,6 +105,7 @@ def test_calibrate_then_project_two_routes(tmp_path):
     assert proj.exit_code == 0, proj.output
     assert "weeks to 80%" in proj.output
     assert "best:" in proj.output
+    assert "warning: later: 30 of 30 runs do not repeat the pilot" in proj.output
     best = pd.read_csv(folder / "proj" / "best.csv")
     assert set(best["route"]) == {"test", "later"}
     sums = best.groupby("metric")["probability"].sum()

@@ -46,6 +46,9 @@ MODULES: dict[str, list[str]] = {
     "scenario/diff.py": ["tests/scenario/test_diff.py"],
     "model/lessons.py": ["tests/model/test_pilot_lessons.py"],
     "model/feeds.py": ["tests/model/test_feeds.py"],
+    "analysis/abc.py": ["tests/analysis/test_abc.py"],
+    "build/observed.py": ["tests/build/test_observed.py"],
+    "scenario/paths.py": ["tests/scenario/test_paths.py"],
 }
 
 #: mutmut's exit codes per mutant, as it reports them.

@@ -377,6 +377,8 @@ def project(
     finally:
         executor.close()
     written = _guard(lambda: result.save(out))
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     for line in result.answer_lines():
         typer.echo(line)
     typer.echo(f"wrote {len(written)} files to {out}/")

@@ -84,15 +84,19 @@ def test_a_folder_of_another_calibration_is_refused_unless_forced(tmp_path):
     assert forced.seed == 6
 
 
-def test_a_process_pool_gives_the_same_posterior_as_one_process(tmp_path):
+@pytest.mark.parametrize("where", ["process pool", "dask"])
+def test_a_pool_or_a_dask_cluster_gives_the_same_posterior_as_one_process(tmp_path, where):
+    from changesim.experiments.executors import DaskExecutor
+
     few = {"particles": 40, "checks": 10, "generations": 2}
     serial = small_calibration(tmp_path, 8, **few)
-    executor = ProcessExecutor(2)
+    executor = ProcessExecutor(2) if where == "process pool" else DaskExecutor(local_workers=2)
     try:
         pooled = small_calibration(tmp_path, 8, workers=None, executor=executor, **few)
     finally:
         executor.close()
     pd.testing.assert_frame_equal(pooled.particles, serial.particles)
+    pd.testing.assert_frame_equal(pooled.predictive, serial.predictive)
 
 
 # --------------------------------------------------------------------------- statistics

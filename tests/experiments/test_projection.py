@@ -69,7 +69,9 @@ def test_a_narrower_calibration_gives_narrower_bands(calibrated):
     narrow = particles.assign(**median)
     bands = {}
     for name, frame in (("narrow", narrow), ("posterior", particles), ("wide", wide)):
-        changed = dataclasses.replace(calibration, particles=frame)
+        changed = dataclasses.replace(
+            calibration, particles=frame, accepted=calibration.accepted[: len(frame)]
+        )
         bands[name] = mean_width(project(changed, workers=1), WEEKS)
     assert bands["narrow"] < bands["posterior"] < bands["wide"]
 
@@ -85,8 +87,16 @@ def test_the_better_route_is_best_with_probability_near_one(two_routes):
         < outcomes.at[("later", "weeks_to_80"), "high90"]
     )
     answer = "\n".join(projection.answer_lines())
-    assert f"best: {SMALL.name} (P = 1.00)" in answer
+    assert f"weeks to 80% — best: {SMALL.name} (P = 1.00)" in answer
     assert "mean satisfaction" not in answer  # no customers: nothing to say about them
+
+
+def test_a_route_that_changes_the_pilot_weeks_is_flagged(two_routes):
+    runs = two_routes.runs
+    assert runs[runs["route"] == SMALL.name]["continues_pilot"].all()
+    assert not runs[runs["route"] == "later"]["continues_pilot"].any()  # bo opens 12 weeks later
+    assert len(two_routes.warnings) == 1
+    assert two_routes.warnings[0].startswith("later: 100 of 100 runs do not repeat the pilot")
 
 
 def test_identical_routes_share_the_probability_of_being_best(calibrated):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import changesim
+from changesim.scenario.paths import number_bounds
 from tests.builders import load_example
 
 
@@ -49,3 +50,34 @@ def test_variant_names_a_path_that_names_no_field(path, message):
     text = str(error.value)
     assert path in text
     assert message in text
+
+
+@pytest.mark.parametrize(
+    ("path", "bounds"),
+    [
+        ("adoption.p", (0, 1)),
+        ("adoption.k", (0, 100)),
+        ("population.readiness.sd", (0.0, 0.5)),  # lt: the open end is still the bound
+        ("population.units.web_team.readiness.mean", (0.0, 1.0)),  # an override, unset
+        ("interventions[1].intensity", (0.0, 1.0)),  # through a list of several kinds
+        ("customers.contact_rate", (0.0, 1.0)),
+    ],
+)
+def test_number_bounds_are_the_schema_interval_of_the_field(path, bounds):
+    assert number_bounds(load_example(), path) == bounds
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("weeks", r"weeks is not a real number \(it holds a whole number\)"),
+        ("approach", "it holds a choice of 'individual', 'organisation'"),
+        ("customers.feeds[0].from", "is not a real number"),  # an alias in the file
+        ("adoption.pq", "adoption has no field 'pq'"),
+        ("adoption", "names a whole section"),
+        ("adoption..p", "is not a dotted path"),
+    ],
+)
+def test_number_bounds_refuse_what_is_not_a_real_number(path, message):
+    with pytest.raises(ValueError, match=message):
+        number_bounds(load_example(), path)

@@ -137,6 +137,9 @@ class Calibration:
     history : pandas.DataFrame
         One row per generation: ``generation``, ``epsilon``, ``simulations``, ``acceptance``
         and ``effective_size``.
+    accepted : numpy.ndarray
+        Each particle's statistics in its accepted run, shape (particles, statistics), in
+        the order of ``statistics.table`` (a projection checks that it repeats them).
     predictive : pandas.DataFrame
         The posterior-predictive check, one row per statistic: ``figure``, ``unit``, ``week``,
         ``observed``, ``low`` / ``median`` / ``high`` (5th, 50th and 95th percentiles of fresh
@@ -157,6 +160,7 @@ class Calibration:
     statistics: PilotStatistics
     particles: pd.DataFrame
     history: pd.DataFrame
+    accepted: np.ndarray
     predictive: pd.DataFrame
     seed: int
     observed_source: str
@@ -271,8 +275,8 @@ class Calibration:
 
     def save(self, out: str | Path, *, figures: bool = True) -> list[Path]:
         """Write estimates.csv, correlation.csv, particles.csv, generations.csv,
-        predictive.csv, observed.csv, calibration.json and (with ``figures``) fit.png and
-        posterior.png to folder ``out``; :func:`load_calibration` reads them back.
+        predictive.csv, observed.csv, accepted.csv, calibration.json and (with ``figures``)
+        fit.png and posterior.png to folder ``out``; :func:`load_calibration` reads them back.
 
         Returns
         -------
@@ -288,6 +292,7 @@ class Calibration:
             "generations.csv": self.history,
             "predictive.csv": self.predictive,
             "observed.csv": self.statistics.table,
+            "accepted.csv": pd.DataFrame(self.accepted),
         }
         written = []
         for name, frame in tables.items():
@@ -317,7 +322,7 @@ def load_calibration(folder: str | Path) -> Calibration:
         meta = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
         frames = {
             name: pd.read_csv(folder / f"{name}.csv")
-            for name in ("particles", "generations", "predictive", "observed")
+            for name in ("particles", "generations", "predictive", "observed", "accepted")
         }
         parameters = [Parameter(**p) for p in meta["parameters"]]
         scenario = load_scenario(meta["scenario"])
@@ -343,6 +348,7 @@ def load_calibration(folder: str | Path) -> Calibration:
         statistics=PilotStatistics(frames["observed"].astype({"unit": str})),
         particles=frames["particles"],
         history=frames["generations"],
+        accepted=frames["accepted"].to_numpy(dtype=float),
         predictive=frames["predictive"],
         seed=int(meta["seed"]),
         observed_source=str(meta["observed"]),
@@ -462,6 +468,7 @@ def calibrate(
         parameters=parameters,
         statistics=statistics,
         particles=_particles(posterior, paths),
+        accepted=posterior.stats,
         history=pd.DataFrame(
             {
                 "generation": [g.number for g in done],

@@ -22,9 +22,10 @@ import pandas as pd
 
 from changesim.analysis.abc import weighted_quantile
 from changesim.analysis.metrics import KEY_METRICS, metric
-from changesim.analysis.uncertainty import best_route_shares
+from changesim.analysis.uncertainty import best_route_shares, wilson_interval
 from changesim.experiments.calibration import LEVEL, Calibration, load_calibration
 from changesim.experiments.executors import Executor, ProcessExecutor, SerialExecutor
+from changesim.experiments.pilot import PilotStatistics
 from changesim.experiments.store import slug
 from changesim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from changesim.scenario.paths import parse_path, path_problem, with_values
@@ -43,7 +44,8 @@ CHUNK = 4
 
 @dataclass(frozen=True)
 class RouteRuns:
-    """One route at several particles (one work item)."""
+    """One route at several particles (one work item), with the statistics of each
+    particle's accepted pilot run."""
 
     route: str
     scenario: dict[str, Any]
@@ -51,18 +53,26 @@ class RouteRuns:
     values: np.ndarray
     seeds: np.ndarray
     particles: np.ndarray
+    statistics: PilotStatistics
+    accepted: np.ndarray
 
 
 def run_route(work: RouteRuns) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each run's summary row and weekly band figures. Runs in a worker process."""
+    """Each run's summary row and weekly band figures. Runs in a worker process.
+
+    A row's ``continues_pilot`` says whether the run's pilot weeks repeat the particle's
+    accepted pilot run (they do unless the route or scenario differs in those weeks)."""
     from changesim.experiments.run import simulate
 
     rows, weekly = [], []
-    for row, seed, particle in zip(work.values, work.seeds, work.particles, strict=True):
+    runs = zip(work.values, work.seeds, work.particles, work.accepted, strict=True)
+    for row, seed, particle, accepted in runs:
         changes = {p: float(v) for p, v in zip(work.paths, row, strict=True)}
         result = simulate(load_scenario(with_values(work.scenario, changes)), seed=int(seed))
         ids = {"route": work.route, "particle": int(particle), "seed": int(seed)}
-        rows.append({**ids, **changes, **result.summary})
+        pilot = work.statistics.of_run(result.weekly)
+        repeats = bool(np.allclose(pilot, accepted, rtol=0, atol=1e-9, equal_nan=True))
+        rows.append({**ids, **changes, "continues_pilot": repeats, **result.summary})
         frame = result.weekly
         columns = [c for c in ORGANISATION_BANDS if c in frame.columns]
         kept = frame[["week", "unit", *columns]].copy()
@@ -84,7 +94,8 @@ class Projection:
     routes : dict
         Route label to scenario, in the order given.
     runs : pandas.DataFrame
-        One row per route and particle: route, particle, seed, weight, the fitted parameters
+        One row per route and particle: route, particle, seed, weight, the fitted
+        parameters, ``continues_pilot`` (the run repeats the particle's accepted pilot run)
         and every summary metric.
     bands : pandas.DataFrame
         Per route, unit (``all`` for the organisation), figure and week: ``low``, ``median``,
@@ -150,10 +161,10 @@ class Projection:
     @property
     def best(self) -> pd.DataFrame:
         """Per key metric and route: the probability that the route is best for the rest of
-        the rollout, given what the pilot showed (weighted over the particles), with the
-        Monte Carlo error from the particles' effective number. Empty for a single route."""
+        the rollout, given what the pilot showed (weighted over the particles), with a 95%
+        Wilson interval on the particles' effective number. Empty for a single route."""
         if len(self.routes) < 2:
-            return pd.DataFrame(columns=["metric", "route", "probability", "mc_error"])
+            return pd.DataFrame(columns=["metric", "route", "probability", "low95", "high95"])
         runs = self.runs.rename(columns={"particle": "design_point"}).assign(replication=0)
         weights = runs.drop_duplicates("design_point").set_index("design_point")["weight"]
         effective = float(weights.sum() ** 2 / (weights**2).sum())
@@ -166,50 +177,59 @@ class Projection:
             probability = np.clip(shares.to_numpy().T @ (w / w.sum()), 0.0, 1.0)
             by_route = dict(zip(shares.columns, probability, strict=True))
             for route in self.routes:
-                p = by_route[route]
+                p = float(by_route[route])
+                low, high = wilson_interval(p, max(round(effective), 1))
                 rows.append(
-                    {
-                        "metric": name,
-                        "route": route,
-                        "probability": float(p),
-                        "mc_error": float(np.sqrt(p * (1 - p) / effective)),
-                    }
+                    {"metric": name, "route": route, "probability": p, "low95": low, "high95": high}
                 )
         return pd.DataFrame(rows)
 
+    @property
+    def warnings(self) -> list[str]:
+        """Routes whose runs do not all repeat the accepted pilot runs: their route or
+        scenario differs in the pilot's weeks, so they are not conditioned on the pilot."""
+        found = []
+        for route, runs in self.runs.groupby("route", sort=False):
+            differ = int((~runs["continues_pilot"].astype(bool)).sum())
+            if differ:
+                found.append(
+                    f"{route}: {differ} of {len(runs)} runs do not repeat the pilot that was "
+                    "observed (the route or scenario differs in the pilot's weeks); its "
+                    "projection uses the fitted parameters but not the observed pilot"
+                )
+        return found
+
     def answer_lines(self) -> list[str]:
-        """The projection in sentences: per key metric each route's 90% band, and with
-        several routes the most probable best."""
+        """The projection in lines of text: per key metric, with several routes the most
+        probable best and its probability, then each route's median and 90% band."""
         lines = []
         outcomes = self.outcomes
         best = self.best
+        customers = next(iter(self.routes.values())).customers
+        currency = None if customers is None else customers.currency
+        width = max(len(route) for route in self.routes)
         for name in self.metrics:
             declared = metric(name)
             rows = outcomes[outcomes["metric"] == name]
             if rows.empty:
                 continue
-            parts = []
+            chances = best[best["metric"] == name] if len(best) else best
+            heading = declared.title(currency)
+            if len(chances):
+                top = chances.iloc[int(np.argmax(chances["probability"].to_numpy()))]
+                heading += f" — best: {top['route']} (P = {float(top['probability']):.2f})"
+            lines.append(heading)
             for _, row in rows.iterrows():
-                low, median, high, never_share = (
+                low, median, high, never = (
                     float(row[c]) for c in ("low90", "median", "high90", "never")
                 )
                 band = (
                     f"{_shown(declared.format, median)} "
                     f"[{_shown(declared.format, low)}, {_shown(declared.format, high)}]"
                 )
-                never = (
-                    ""
-                    if np.isnan(never_share) or never_share == 0
-                    else f", never {never_share:.0%}"
-                )
-                label = f"{row['route']}: " if len(self.routes) > 1 else ""
-                parts.append(f"{label}{band}{never}")
-            line = f"{declared.label}: " + "; ".join(parts)
-            chances = best[best["metric"] == name] if len(best) else best
-            if len(chances):
-                top = chances.iloc[int(np.argmax(chances["probability"].to_numpy()))]
-                line += f" — best: {top['route']} (P = {float(top['probability']):.2f})"
-            lines.append(line)
+                if not np.isnan(never) and never > 0:
+                    band += f", never reached in {never:.0%}"
+                lines.append(f"  {row['route']!s:<{width}}  {band}")
         return lines
 
     def figures(self) -> dict[str, Figure]:
@@ -240,7 +260,7 @@ class Projection:
         for name, frame in tables.items():
             frame.to_csv(out / name, index=False)
             written.append(out / name)
-        (out / "answer.txt").write_text("\n".join(self.answer_lines()) + "\n")
+        (out / "answer.txt").write_text("\n".join(self.warnings + self.answer_lines()) + "\n")
         meta = {
             "changesim_version": self.version,
             "calibration seed": self.calibration.seed,
@@ -307,7 +327,7 @@ def project(
     particles = calibration.particles
     values = particles[calibration.paths].to_numpy(dtype=float)
     seeds = particles["seed"].to_numpy(dtype=np.int64)
-    work = list(_work(named, calibration.paths, values, seeds))
+    work = list(_work(named, calibration, values, seeds))
     total = len(named) * len(particles)
     own = executor is None
     if executor is None:
@@ -365,7 +385,7 @@ def _routes(
 
 
 def _work(
-    routes: dict[str, Scenario], paths: list[str], values: np.ndarray, seeds: np.ndarray
+    routes: dict[str, Scenario], calibration: Calibration, values: np.ndarray, seeds: np.ndarray
 ) -> Iterator[RouteRuns]:
     for label, scenario in routes.items():
         data = scenario.model_dump(mode="json", by_alias=True, exclude_none=False)
@@ -374,10 +394,12 @@ def _work(
             yield RouteRuns(
                 label,
                 data,
-                tuple(paths),
+                tuple(calibration.paths),
                 values[part],
                 seeds[part],
                 np.arange(len(seeds))[part],
+                calibration.statistics,
+                calibration.accepted[part],
             )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
-from typing import Any, get_args
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -161,4 +161,9 @@ def _field(model: BaseModel, key: str) -> Any:
 
 
 def _kind(annotation: Any) -> str:
+    """What a field holds, in words."""
+    if get_origin(annotation) is Literal:
+        return "a choice of " + ", ".join(map(repr, get_args(annotation)))
+    if annotation is int:
+        return "a whole number"
     return getattr(annotation, "__name__", None) or str(annotation)

@@ -4,11 +4,14 @@ posterior, and projected bands per unit. They read frames only."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+
+from changesim.model.collector import ORGANISATION
 
 #: Axis labels of the observed figures.
 FIGURE_LABELS = {
@@ -95,9 +98,12 @@ def projection_figure(bands: pd.DataFrame, observed: pd.DataFrame, route: str) -
     fig, ax = plt.subplots(figsize=(7.5, 4.2), constrained_layout=True)
     rows = bands[(bands["route"] == route) & (bands["figure"] == "adopted_share")]
     for unit, frame in rows.groupby("unit", sort=False):
-        (line,) = ax.plot(frame["week"], frame["median"], label=str(unit))
+        style: dict[str, Any] = {"label": str(unit)}
+        if unit == ORGANISATION:
+            style = {"label": "organisation", "color": "black", "linewidth": 2.5}
+        (line,) = ax.plot(frame["week"], frame["median"], **style)
         ax.fill_between(
-            frame["week"], frame["low"], frame["high"], color=line.get_color(), alpha=0.2
+            frame["week"], frame["low"], frame["high"], color=line.get_color(), alpha=0.15
         )
         seen = observed[(observed["unit"] == unit) & (observed["figure"] == "adopted_share")]
         if len(seen):
