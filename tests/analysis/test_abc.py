@@ -202,7 +202,7 @@ def test_parameter_sets_that_cannot_run_are_never_accepted():
 
 
 def test_a_prior_where_nothing_runs_is_an_error():
-    with pytest.raises(ValueError, match="could be simulated"):
+    with pytest.raises(ValueError, match="none of 510 parameter sets"):  # 10, 30, ..., 510
         abc_smc(
             np.array([0.0]),
             np.array([0.0]),
@@ -210,3 +210,80 @@ def test_a_prior_where_nothing_runs_is_an_error():
             lambda theta, seeds: np.full((len(seeds), 1), np.nan),
             particles=10,
         )
+
+
+def test_moderate_correlation_matches_numpy():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=5000)
+    theta = np.column_stack([x, 0.5 * x + rng.normal(size=5000)])
+    w = rng.random(5000)
+    expected = np.cov(theta.T, aweights=w)
+    expected = expected[0, 1] / np.sqrt(expected[0, 0] * expected[1, 1])
+    assert weighted_correlation(theta, w)[0, 1] == pytest.approx(expected)
+    assert 0.35 < expected < 0.55  # 0.5 / sqrt(1.25) = 0.447 up to sampling error
+
+
+def test_the_scale_of_a_heavy_tailed_statistic_is_its_mad_not_its_sd():
+    rng = np.random.default_rng(7)
+    laplace = rng.laplace(0.0, 0.3, size=40_000)  # sd 0.42, MAD-scaled 1.4826 * 0.3 * ln 2
+    assert scales(laplace[:, None])[0] == pytest.approx(1.4826 * 0.3 * np.log(2), rel=0.03)
+
+
+def test_the_kernel_is_twice_the_weighted_covariance_and_draws_parents_by_weight():
+    rng = np.random.default_rng(8)
+    centres = np.array([[0.2, 0.2], [0.8, 0.8], [0.5, 0.3]])
+    weight = np.array([0.6, 0.3, 0.1])
+    kernel = Kernel(centres, weight, rng)
+    np.testing.assert_allclose(kernel.cov, 2 * np.cov(centres.T, aweights=weight), atol=1e-9)
+    only_first = Kernel(centres, np.array([1.0, 0.0, 0.0]), rng)
+    only_first.factor = only_first.factor * 0.01  # a narrow kernel: proposals stay by parents
+    proposed = only_first.propose(500, rng)
+    assert np.abs(proposed - centres[0]).max() < 0.1
+
+
+def test_every_generation_has_its_particles_inside_the_prior_and_its_bookkeeping():
+    calls = []
+
+    def counted(theta, seeds):
+        calls.append(len(seeds))
+        return _normal_mean(theta - 4.0, seeds)  # data mean 0 <=> theta 4
+
+    seen = []
+    observed = np.array([0.1])
+    gens = abc_smc(
+        observed,
+        np.array([2.0]),
+        np.array([6.0]),
+        counted,
+        particles=120,
+        generations=5,
+        seed=9,
+        on_generation=lambda g: seen.append(g.number),
+    )
+    assert seen == [0, 1, 2, 3, 4]
+    assert sum(calls) == sum(g.simulations for g in gens)
+    for g in gens:
+        assert len(g.theta) == len(g.weight) == len(g.seed) == 120
+        assert ((g.theta >= 2.0) & (g.theta <= 6.0)).all()
+        assert g.seed.dtype.kind == "i"
+        np.testing.assert_allclose(g.distance, distances(g.stats, observed, g.scale))
+        assert (g.distance <= g.epsilon).all()
+    assert gens[0].epsilon == np.inf
+    assert gens[-1].epsilon < gens[1].epsilon
+    median = weighted_quantile(gens[-1].theta[:, 0], gens[-1].weight, 0.5)
+    assert median == pytest.approx(4.1, abs=0.1)  # flat prior: posterior N(4.1, 0.2^2)
+
+
+def test_a_generation_that_accepts_nothing_ends_the_calibration():
+    calls = []
+
+    def first_round_only(theta, seeds):
+        calls.append(len(seeds))
+        out = _normal_mean(theta, seeds)
+        return out if len(calls) == 1 else np.full_like(out, np.nan)
+
+    gens = abc_smc(
+        np.array([0.0]), np.array([-1.0]), np.array([1.0]), first_round_only, particles=20
+    )
+    assert len(gens) == 1
+    assert sum(calls[1:]) >= 50 * 20  # it looked long enough before giving up

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 import changesim
-from changesim.scenario.paths import number_bounds
+from changesim.scenario.paths import number_bounds, with_values
 from tests.builders import load_example
 
 
@@ -36,20 +38,54 @@ def test_variant_validates_the_new_values():
 
 
 @pytest.mark.parametrize(
-    ("path", "message"),
+    ("path", "line"),
     [
-        ("adoption.speed", "adoption has no field 'speed'"),
-        ("customers.feeds[7].delivered", "customers.feeds has 3 entries"),
-        ("population", "names a whole section"),
-        ("adoption..q", "is not a dotted path"),
+        (
+            "adoption.speed",
+            "adoption.speed: adoption has no field 'speed'; it has: initial_adopters, k, p, "
+            "params, q, refusal, revert, rule",
+        ),
+        ("speed", "speed: the scenario has no field 'speed'; it has: adoption, approach, "),
+        ("adoption.p.x", "adoption.p.x: adoption.p has no field 'x'"),  # nothing listed
+        (
+            "customers.feeds[7].delivered",
+            "customers.feeds[7].delivered: customers.feeds has 3 entries (numbered from 0)",
+        ),
+        (
+            "customers.feeds[3].delivered",
+            "customers.feeds[3].delivered: customers.feeds has 3 entries (numbered from 0)",
+        ),
+        ("population", "population: names a whole section; name one field inside it"),
+        ("adoption..q", "adoption..q: 'adoption..q' is not a dotted path"),
+        (".adoption.q", ".adoption.q: '.adoption.q' is not a dotted path"),
     ],
 )
-def test_variant_names_a_path_that_names_no_field(path, message):
+def test_variant_names_a_path_that_names_no_field(path, line):
     with pytest.raises(changesim.ScenarioError) as error:
         changesim.variant(load_example(), {path: 1})
-    text = str(error.value)
-    assert path in text
-    assert message in text
+    assert str(error.value).startswith(f"<variant>: {line}")
+    assert "(got" not in str(error.value)
+
+
+def test_variant_reaches_unset_overrides_and_fields_named_by_an_alias():
+    base = load_example()
+    changed = changesim.variant(
+        base,
+        {
+            "population.units.web_team.readiness.sd": 0.1,  # unset (None) in the example
+            "customers.feeds[1].from": "web_team",  # "from" is the file's name for the field
+        },
+    )
+    assert changed.population.units["web_team"].readiness.sd == 0.1
+    assert changed.customers.feeds[1].source == "web_team"
+
+
+def test_with_values_leaves_the_data_it_was_given_alone():
+    data = load_example().model_dump(mode="json", by_alias=True)
+    before = copy.deepcopy(data)
+    changed = with_values(data, {"adoption.q": 0.4, "customers.feeds[0].delivered": "monday"})
+    assert data == before
+    assert changed["customers"]["feeds"][0]["delivered"] == "monday"
 
 
 @pytest.mark.parametrize(
@@ -61,6 +97,7 @@ def test_variant_names_a_path_that_names_no_field(path, message):
         ("population.units.web_team.readiness.mean", (0.0, 1.0)),  # an override, unset
         ("interventions[1].intensity", (0.0, 1.0)),  # through a list of several kinds
         ("customers.contact_rate", (0.0, 1.0)),
+        ("quality.learning_weeks", (0, 520)),  # gt: the open end is still the bound
     ],
 )
 def test_number_bounds_are_the_schema_interval_of_the_field(path, bounds):
@@ -75,6 +112,7 @@ def test_number_bounds_are_the_schema_interval_of_the_field(path, bounds):
         ("customers.feeds[0].from", "is not a real number"),  # an alias in the file
         ("adoption.pq", "adoption has no field 'pq'"),
         ("adoption", "names a whole section"),
+        ("name", r"name is not a real number \(it holds str\)"),
         ("adoption..p", "is not a dotted path"),
     ],
 )
