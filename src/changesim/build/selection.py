@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from changesim.build.betweenness import betweenness
 from changesim.build.network import OrgNetwork
 from changesim.scenario.adoption import InitialAdopters
 
@@ -61,9 +62,15 @@ def choose_initial_adopters(
 
 
 def _betweenness(network: OrgNetwork, rng: np.random.Generator) -> np.ndarray:
-    import networkx as nx
+    """Normalised betweenness: exact up to ``BETWEENNESS_SAMPLES`` employees, else estimated from
+    that many source employees drawn from ``rng`` without replacement (Brandes & Pich 2007).
 
-    samples = min(BETWEENNESS_SAMPLES, network.size)
-    seed = int(rng.integers(2**31))
-    values = nx.betweenness_centrality(network.to_networkx(), k=samples, seed=seed)
-    return np.array([values[i] for i in range(network.size)])
+    On the complete network every pair is tied, so nobody lies between two others: all zero.
+    """
+    if network.adjacency is None:
+        return np.zeros(network.size)
+    if network.size <= BETWEENNESS_SAMPLES:
+        sources = np.arange(network.size)
+    else:
+        sources = rng.choice(network.size, BETWEENNESS_SAMPLES, replace=False)
+    return betweenness(network.adjacency, sources)
