@@ -64,14 +64,15 @@ def test_weighted_correlation_of_a_line_a_constant_and_noise():
 
 def test_scales_are_robust_spreads_with_fallbacks():
     rng = np.random.default_rng(4)
-    normal = rng.normal(0, 2.0, size=20_000)
+    laplace = rng.laplace(3.0, 0.3, size=20_000)  # sd 0.42, MAD-scaled 1.4826 * 0.3 * ln 2
     two_values = np.r_[np.zeros(19_000), np.ones(1_000)]  # MAD 0, sd > 0
-    stats = np.column_stack([normal, two_values, np.full(20_000, 5.0)])
+    stats = np.column_stack([laplace, two_values, np.full(20_000, 5.0)])
     stats[7] = np.nan  # a failed run is left out
     found = scales(stats)
-    assert found[0] == pytest.approx(2.0, rel=0.03)  # MAD of a normal, scaled to its sd
+    assert found[0] == pytest.approx(1.4826 * 0.3 * np.log(2), rel=0.03)  # per column
     assert found[1] == pytest.approx(np.nanstd(two_values[np.arange(20_000) != 7]), rel=1e-6)
     assert found[2] == 1.0
+    assert scales(np.full((4, 3), np.nan)).tolist() == [1.0, 1.0, 1.0]  # nothing ran
 
 
 def test_distances_are_scaled_euclidean_and_infinite_for_failed_runs():
@@ -263,6 +264,7 @@ def test_every_generation_has_its_particles_inside_the_prior_and_its_bookkeeping
     assert seen == [0, 1, 2, 3, 4]
     assert sum(calls) == sum(g.simulations for g in gens)
     for g in gens:
+        assert g.simulations < 50 * 120  # it stops proposing once it has its particles
         assert len(g.theta) == len(g.weight) == len(g.seed) == 120
         assert ((g.theta >= 2.0) & (g.theta <= 6.0)).all()
         assert g.seed.dtype.kind == "i"

@@ -65,6 +65,7 @@ BAD = [
         "week,unit,adopted_share\n0,web,1.2\n",
         "row 2, column 'adopted_share': must be a number from 0 to 1 (got '1.2')",
     ),
+    ("week,unit,adopted\n0,web,\n", "row 2, column 'adopted': is empty; give a value (got '')"),
     (
         "week,unit,adopted_share\n0,web,\n",
         "row 2, column 'adopted_share': is empty; give a value (got '')",
@@ -160,8 +161,12 @@ def test_a_fit_of_more_parameters_than_observed_values_is_refused(tmp_path):
         csv(tmp_path, "week,unit,adopted_share\n0,web,0.1\n1,web,0.2\n"), SCENARIO
     )
     check_fit(["adoption.p", "adoption.q"], found)
-    with pytest.raises(changesim.ScenarioError, match="3 parameters cannot be fitted to 2"):
+    with pytest.raises(changesim.ScenarioError) as error:
         check_fit(["adoption.p", "adoption.q", "adoption.k"], found)
+    assert str(error.value) == (
+        f"--fit: 3 parameters cannot be fitted to 2 observed values in {tmp_path / 'pilot.csv'}; "
+        "fit at most 2"
+    )
 
 
 def test_validate_checks_observations_with_exit_status_2(tmp_path):

@@ -56,15 +56,24 @@ def test_variant_validates_the_new_values():
             "customers.feeds[3].delivered: customers.feeds has 3 entries (numbered from 0)",
         ),
         ("population", "population: names a whole section; name one field inside it"),
-        ("adoption..q", "adoption..q: 'adoption..q' is not a dotted path"),
-        (".adoption.q", ".adoption.q: '.adoption.q' is not a dotted path"),
+        (
+            "adoption..q",
+            "adoption..q: 'adoption..q' is not a dotted path such as population.readiness.mean",
+        ),
+        (
+            ".adoption.q",
+            ".adoption.q: '.adoption.q' is not a dotted path such as population.readiness.mean",
+        ),
     ],
 )
 def test_variant_names_a_path_that_names_no_field(path, line):
     with pytest.raises(changesim.ScenarioError) as error:
         changesim.variant(load_example(), {path: 1})
-    assert str(error.value).startswith(f"<variant>: {line}")
-    assert "(got" not in str(error.value)
+    text = str(error.value)
+    assert text.startswith(f"<variant>: {line}")
+    assert "(got" not in text
+    if not line.endswith(", "):  # the whole message, not only its start
+        assert text == f"<variant>: {line}"
 
 
 def test_variant_reaches_unset_overrides_and_fields_named_by_an_alias():
