@@ -107,13 +107,44 @@ class OrgNetwork:
 
 def adjacency_from_edges(sources: np.ndarray, targets: np.ndarray, size: int) -> sp.csr_matrix:
     """Symmetric 0/1 CSR matrix from edge arrays, without self-loops or duplicate ties."""
-    keep = sources != targets
-    rows = np.concatenate([sources[keep], targets[keep]])
-    cols = np.concatenate([targets[keep], sources[keep]])
-    matrix = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(size, size))
-    matrix.sum_duplicates()
-    matrix.data[:] = 1.0
-    return matrix
+    return _adjacency([sources], [targets], size)
+
+
+def _index_dtype(*extents: int) -> type[np.signedinteger]:
+    """int32 when every index and count fits (as scipy chooses for the CSR arrays), else int64."""
+    return np.int32 if max(extents, default=0) <= np.iinfo(np.int32).max else np.int64
+
+
+def _adjacency(sources: list[np.ndarray], targets: list[np.ndarray], size: int) -> sp.csr_matrix:
+    """Symmetric 0/1 CSR matrix from lists of edge arrays, which it empties as it goes.
+
+    Both directions go straight into one pair of index arrays (int32 where they fit); scipy's
+    counting sort turns them into CSR with 1-byte booleans as values, merging repeats, and the
+    float 1.0 values are made once, for the distinct ties only. The canonical CSR (sorted
+    indices, no repeats) depends only on the set of ties, so this is the matrix the COO route
+    with float values gives.
+    """
+    keeps = [s != t for s, t in zip(sources, targets, strict=True)]
+    counts = [int(keep.sum()) for keep in keeps]
+    ties = sum(counts)
+    dtype = _index_dtype(size, 2 * ties)
+    rows = np.empty(2 * ties, dtype)
+    cols = np.empty(2 * ties, dtype)
+    at = 0
+    while sources:
+        src, dst, keep, count = sources.pop(0), targets.pop(0), keeps.pop(0), counts.pop(0)
+        np.compress(keep, src, out=rows[at : at + count])
+        np.compress(keep, dst, out=rows[ties + at : ties + at + count])
+        del src, dst, keep
+        at += count
+    cols[:ties] = rows[ties:]
+    cols[ties:] = rows[:ties]
+    merged = sp.csr_matrix((np.ones(2 * ties, dtype=bool), (rows, cols)), shape=(size, size))
+    del rows, cols
+    merged.sum_duplicates()
+    return sp.csr_matrix(
+        (np.ones(merged.nnz), merged.indices, merged.indptr), shape=(size, size), copy=False
+    )
 
 
 #: A generator: ``build(spec, employees, rng)`` with the scenario's ``network`` section.
@@ -131,23 +162,41 @@ def complete(spec: CompleteNetwork, employees: Employees, rng: np.random.Generat
 
 
 def _lattice_edges(
-    start: np.ndarray, size: np.ndarray, half_degree: int
+    start: np.ndarray, size: np.ndarray, half_degree: int, dtype: type = np.int64
 ) -> tuple[np.ndarray, np.ndarray]:
     """Ring-lattice edges within blocks: employee i to the next ``half_degree`` in its block.
 
-    ``start`` and ``size`` give, per employee, its block's first index and length.
+    ``start`` and ``size`` give, per employee, its block's first index and length. Edges are
+    listed employee by employee, nearest first (the rewiring draws follow this order); an
+    employee of a block of s lists min(half_degree, s - 1) of them (small blocks list some
+    ties twice; repeats are merged later). Filled one step at a time into ``dtype`` arrays.
     """
     n = len(start)
     if n:  # offsets beyond the largest block only give repeats that are dropped
         half_degree = min(half_degree, int(size.max()) - 1)
-    offsets = np.arange(1, half_degree + 1)
+    listed = np.minimum(size - 1, max(half_degree, 0))
+    sources: np.ndarray = np.repeat(np.arange(n, dtype=dtype), listed)
+    targets: np.ndarray = np.empty(len(sources), dtype)
     position = np.arange(n) - start
-    sources = np.repeat(np.arange(n), half_degree)
-    step = np.tile(offsets, n)
-    block = np.repeat(size, half_degree)
-    keep = step < block  # small blocks: fewer ties; repeats are merged later
-    targets = np.repeat(start, half_degree) + (np.repeat(position, half_degree) + step) % block
-    return sources[keep], targets[keep]
+    if n and int(listed.min()) == half_degree:  # every employee lists them all: a table
+        table = targets.reshape(n, half_degree)
+        for step in range(1, half_degree + 1):
+            table[:, step - 1] = start + (position + step) % size
+        return sources, targets
+    first = np.cumsum(listed) - listed
+    for step in range(1, half_degree + 1):
+        who = np.flatnonzero(listed >= step)
+        targets[first[who] + (step - 1)] = start[who] + (position[who] + step) % size[who]
+    return sources, targets
+
+
+def _lattice_ties(sizes: np.ndarray, half_degree: int) -> int:
+    """Distinct ties of the ring lattices of blocks of these sizes: s * h, or the complete
+    graph's s (s - 1) / 2 when 2h >= s (offsets k and s - k then give the same pairs)."""
+    sizes = sizes.astype(np.int64)
+    return int(
+        np.where(2 * half_degree < sizes, sizes * half_degree, sizes * (sizes - 1) // 2).sum()
+    )
 
 
 def _blocks(unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -157,11 +206,20 @@ def _blocks(unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return firsts[unit], counts[unit]
 
 
+def _draw_below(rng: np.random.Generator, count: int, p: float, chunk: int = 1 << 20) -> np.ndarray:
+    """``rng.random(count) < p``, drawn in chunks (the same numbers) to bound the float array."""
+    out = np.empty(count, dtype=bool)
+    for at in range(0, count, chunk):
+        np.less(rng.random(min(chunk, count - at)), p, out=out[at : at + chunk])
+    return out
+
+
 def ring(spec: RingNetwork, employees: Employees, rng: np.random.Generator) -> OrgNetwork:
     """One ring lattice over the organisation, units in order."""
     n = employees.size
-    src, dst = _lattice_edges(np.zeros(n, np.int64), np.full(n, n), spec.degree // 2)
-    return OrgNetwork(n, adjacency_from_edges(src, dst, n))
+    half = spec.degree // 2
+    src, dst = _lattice_edges(np.zeros(n, np.int64), np.full(n, n), half, _index_dtype(n))
+    return OrgNetwork(n, _adjacency([src], [dst], n))
 
 
 def erdos_renyi(
@@ -178,23 +236,27 @@ def erdos_renyi(
 def small_world(
     spec: SmallWorldNetwork, employees: Employees, rng: np.random.Generator
 ) -> OrgNetwork:
-    """Watts-Strogatz inside each unit, plus random ties between units."""
+    """Watts-Strogatz inside each unit, plus random ties between units.
+
+    Built without an edge list per tie of Python objects or int64 temporaries per listing:
+    the lattice is filled in place (int32 where it fits), rewired in place, and the within-unit
+    tie count that sizes the cross-unit ties comes from the unit sizes.
+    """
     n = employees.size
+    half = spec.degree // 2
     start, size = _blocks(employees.unit)
-    src, dst = _lattice_edges(start, size, spec.degree // 2)
-    within = adjacency_from_edges(src, dst, n).nnz // 2  # distinct ties: small units repeat
-    rewired = rng.random(len(src)) < spec.rewire
-    dst = dst.copy()
-    dst[rewired] = start[src[rewired]] + (rng.random(rewired.sum()) * size[src[rewired]]).astype(
-        np.int64
-    )
+    src, dst = _lattice_edges(start, size, half, _index_dtype(n))
+    within = _lattice_ties(np.bincount(employees.unit), half)  # distinct: small units repeat
+    rewired = _draw_below(rng, len(src), spec.rewire)
+    who = src[rewired]
+    dst[rewired] = start[who] + (rng.random(len(who)) * size[who]).astype(np.int64)
+    del rewired, who, start, size
     cross_src, cross_dst = random_cross_unit_ties(
         employees.unit, round(spec.cross_unit_ties * within), rng
     )
-    return OrgNetwork(
-        n,
-        adjacency_from_edges(np.concatenate([src, cross_src]), np.concatenate([dst, cross_dst]), n),
-    )
+    sources, targets = [src, cross_src], [dst, cross_dst]
+    del src, dst, cross_src, cross_dst
+    return OrgNetwork(n, _adjacency(sources, targets, n))
 
 
 def random_cross_unit_ties(
