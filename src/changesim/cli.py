@@ -250,16 +250,12 @@ def sweep(
     from changesim.experiments.sweeps import sweep as run_sweep
 
     experiment = _guard(lambda: load_experiment(file, samples=samples, replications=replications))
-    executor = _executor(workers, dask_local, scheduler)
-    try:
-        with _progress_reporter() as progress:
-            result = _guard(
-                lambda: run_sweep(
-                    experiment, out, executor=executor, force=force, progress=progress
-                )
-            )
-    finally:
-        executor.close()
+    result = _on_executor(
+        (workers, dask_local, scheduler),
+        lambda executor, progress: run_sweep(
+            experiment, out, executor=executor, force=force, progress=progress
+        ),
+    )
     total = result.manifest["runs"]
     typer.echo(
         f"{total} runs in {out}/runs ({result.ran} run now, {total - result.ran} found on disk)"
@@ -313,26 +309,22 @@ def calibrate(
     scenario = _load_all([file], data_files=True)[file]
     paths = [p.strip() for p in fit.split(",") if p.strip()]
     priors = _priors(prior or [])
-    executor = _executor(workers, dask_local, scheduler)
-    try:
-        with _progress_reporter() as progress:
-            result = _guard(
-                lambda: run_calibration(
-                    scenario,
-                    observed,
-                    paths,
-                    priors=priors,
-                    particles=particles,
-                    generations=generations,
-                    seed=seed,
-                    out=out,
-                    force=force,
-                    executor=executor,
-                    progress=progress,
-                )
-            )
-    finally:
-        executor.close()
+    result = _on_executor(
+        (workers, dask_local, scheduler),
+        lambda executor, progress: run_calibration(
+            scenario,
+            observed,
+            paths,
+            priors=priors,
+            particles=particles,
+            generations=generations,
+            seed=seed,
+            out=out,
+            force=force,
+            executor=executor,
+            progress=progress,
+        ),
+    )
     for line in result.summary_lines():
         typer.echo(line)
     typer.echo(f"wrote estimates.csv, correlation.csv, fit.png and more to {out}/")
@@ -366,16 +358,12 @@ def project(
 
     routes = list(_load_all(files, data_files=True).values())
     names = _metric_names(metrics) if metrics else None
-    executor = _executor(workers, dask_local, scheduler)
-    try:
-        with _progress_reporter() as progress:
-            result = _guard(
-                lambda: run_projection(
-                    calibration, routes, metrics=names, executor=executor, progress=progress
-                )
-            )
-    finally:
-        executor.close()
+    result = _on_executor(
+        (workers, dask_local, scheduler),
+        lambda executor, progress: run_projection(
+            calibration, routes, metrics=names, executor=executor, progress=progress
+        ),
+    )
     written = _guard(lambda: result.save(out))
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
@@ -431,15 +419,28 @@ def app_command(
     raise typer.Exit(_guard(lambda: serve(file, host=host, port=port)))
 
 
-def _executor(workers: int | None, dask_local: int | None, scheduler: str | None) -> Executor:
-    """Where runs go: a Dask cluster when asked, else local processes (1: this process)."""
+def _on_executor[R](
+    where: tuple[int | None, int | None, str | None],
+    action: Callable[[Executor, Callable[[int, int], None]], R],
+) -> R:
+    """Run ``action(executor, progress)`` where ``(workers, dask_local, scheduler)`` say: a
+    Dask cluster when asked, else local processes (1: this process); with a progress bar,
+    problems as messages, and the workers released afterwards."""
     from changesim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
 
+    workers, dask_local, scheduler = where
+    executor: Executor
     if scheduler is not None or dask_local is not None:
-        return _guard(lambda: DaskExecutor(scheduler, local_workers=dask_local))
-    if workers == 1:
-        return SerialExecutor()
-    return ProcessExecutor(workers)
+        executor = _guard(lambda: DaskExecutor(scheduler, local_workers=dask_local))
+    elif workers == 1:
+        executor = SerialExecutor()
+    else:
+        executor = ProcessExecutor(workers)
+    try:
+        with _progress_reporter() as progress:
+            return _guard(lambda: action(executor, progress))
+    finally:
+        executor.close()
 
 
 def _priors(texts: list[str]) -> dict[str, tuple[float, float]]:

@@ -30,6 +30,7 @@ from changesim.analysis.abc import (
 )
 from changesim.build.observed import Observations, check_fit, read_observations
 from changesim.experiments.executors import Executor, ProcessExecutor, SerialExecutor
+from changesim.experiments.outputs import write_outputs
 from changesim.experiments.pilot import PilotStatistics, pilot_scenario, simulate_pilots
 from changesim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from changesim.scenario.paths import number_bounds
@@ -283,8 +284,6 @@ class Calibration:
         list of Path
             The files written.
         """
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
         tables = {
             "estimates.csv": self.estimates,
             "correlation.csv": self.correlation.rename_axis("parameter").reset_index(),
@@ -294,19 +293,8 @@ class Calibration:
             "observed.csv": self.statistics.table,
             "accepted.csv": pd.DataFrame(self.accepted),
         }
-        written = []
-        for name, frame in tables.items():
-            frame.to_csv(out / name, index=False)
-            written.append(out / name)
-        (out / "calibration.json").write_text(json.dumps(self.metadata(), indent=2))
-        written.append(out / "calibration.json")
-        if figures:
-            from changesim.viz.plots import png_bytes
-
-            for stem, figure in self.figures().items():
-                (out / f"{stem}.png").write_bytes(png_bytes(figure))
-                written.append(out / f"{stem}.png")
-        return written
+        texts = {"calibration.json": json.dumps(self.metadata(), indent=2)}
+        return write_outputs(out, tables, texts, self.figures() if figures else None)
 
 
 def load_calibration(folder: str | Path) -> Calibration:

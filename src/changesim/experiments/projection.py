@@ -25,6 +25,7 @@ from changesim.analysis.metrics import KEY_METRICS, metric
 from changesim.analysis.uncertainty import best_route_shares, wilson_interval
 from changesim.experiments.calibration import LEVEL, Calibration, load_calibration
 from changesim.experiments.executors import Executor, ProcessExecutor, SerialExecutor
+from changesim.experiments.outputs import write_outputs
 from changesim.experiments.pilot import PilotStatistics
 from changesim.experiments.store import slug
 from changesim.scenario import Problem, Scenario, ScenarioError, load_scenario
@@ -251,16 +252,9 @@ class Projection:
         list of Path
             The files written.
         """
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
         tables = {"runs.csv": self.runs, "bands.csv": self.bands, "outcomes.csv": self.outcomes}
         if len(self.routes) > 1:
             tables["best.csv"] = self.best
-        written = []
-        for name, frame in tables.items():
-            frame.to_csv(out / name, index=False)
-            written.append(out / name)
-        (out / "answer.txt").write_text("\n".join(self.warnings + self.answer_lines()) + "\n")
         meta = {
             "changesim_version": self.version,
             "calibration seed": self.calibration.seed,
@@ -271,15 +265,11 @@ class Projection:
                 name: s.model_dump(mode="json", by_alias=True) for name, s in self.routes.items()
             },
         }
-        (out / "projection.json").write_text(json.dumps(meta, indent=2))
-        written += [out / "answer.txt", out / "projection.json"]
-        if figures:
-            from changesim.viz.plots import png_bytes
-
-            for stem, figure in self.figures().items():
-                (out / f"{stem}.png").write_bytes(png_bytes(figure))
-                written.append(out / f"{stem}.png")
-        return written
+        texts = {
+            "answer.txt": "\n".join(self.warnings + self.answer_lines()) + "\n",
+            "projection.json": json.dumps(meta, indent=2),
+        }
+        return write_outputs(out, tables, texts, self.figures() if figures else None)
 
 
 def project(
