@@ -129,7 +129,8 @@ def test_sampled_betweenness_is_reproducible_from_the_seed():
     """The sampled estimate takes its seed from the rng: same seed, same choice."""
     network, everyone = sampled_small_world()
     first = choose("betweenness", everyone, 20, network, seed=5)
-    np.testing.assert_array_equal(choose("betweenness", everyone, 20, network, seed=5), first)
+    twin, _ = sampled_small_world()  # the same ties, estimated afresh
+    np.testing.assert_array_equal(choose("betweenness", everyone, 20, twin, seed=5), first)
 
 
 def test_betweenness_above_the_limit_is_estimated_from_sampled_sources():
@@ -140,8 +141,9 @@ def test_betweenness_above_the_limit_is_estimated_from_sampled_sources():
     with exact betweenness both seeds would choose the same 20.
     """
     network, everyone = sampled_small_world()
+    twin, _ = sampled_small_world()  # the same ties, estimated afresh
     one = choose("betweenness", everyone, 20, network, seed=5)
-    other = choose("betweenness", everyone, 20, network, seed=6)
+    other = choose("betweenness", everyone, 20, twin, seed=6)
     assert len(one) == len(other) == 20
     assert set(one.tolist()) != set(other.tolist())
 
@@ -314,3 +316,17 @@ def test_initial_adopters_by_centrality_and_betweenness(seed):
         InitialAdopters(count=1, choose="betweenness"), network_of(barbell()), no_managers(11), rng
     )
     np.testing.assert_array_equal(bridge, [5])
+
+
+def test_every_choice_on_one_network_ranks_by_the_same_betweenness_estimate():
+    """Champions chosen at each unit's opening are ranked by one estimate per network, not
+    by a new sample of sources each time; a network with new ties is estimated afresh."""
+    network, everyone = sampled_small_world()
+    first = choose("betweenness", everyone, 10, network, seed=1)
+    again = choose("betweenness", everyone, 10, network, seed=2)
+    np.testing.assert_array_equal(again, first)
+    fresh, _ = sampled_small_world()  # the same ties, not yet estimated
+    other = choose("betweenness", everyone, 10, fresh, seed=2)
+    assert not np.array_equal(other, first)  # another sample of sources ranks differently
+    tied = network.with_ties(np.array([0]), np.array([100]))
+    assert tied.betweenness_estimate is None

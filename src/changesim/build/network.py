@@ -42,6 +42,9 @@ class OrgNetwork:
     adjacency: sp.csr_matrix | None
     _weights: np.ndarray | None = field(default=None, repr=False)
     _weighted_degree: np.ndarray | None = field(default=None, repr=False)
+    #: Betweenness as estimated by the first choice by betweenness on this network (see
+    #: :func:`changesim.build.selection.choose_employees`); a network with new ties has none.
+    betweenness_estimate: np.ndarray | None = field(default=None, repr=False)
 
     def degree(self) -> np.ndarray:
         """Number of ties of each employee."""

@@ -27,7 +27,9 @@ def choose_employees(
     method : {"random", "centrality", "betweenness", "managers"}
         random: uniformly without replacement; centrality: most ties first; betweenness: highest
         (sampled) betweenness first; managers: managers first, then at random.
-        Ties in a ranking are broken at random.
+        Ties in a ranking are broken at random. Betweenness is estimated once per network, at
+        its first choice by betweenness (sources drawn from ``rng`` then), and every later
+        choice on the same network ranks by that estimate.
     """
     count = min(count, len(pool))
     if count <= 0:
@@ -38,7 +40,9 @@ def choose_employees(
     elif method == "centrality":
         score = network.degree()[pool].astype(np.float64)
     elif method == "betweenness":
-        score = _betweenness(network, rng)[pool]
+        if network.betweenness_estimate is None:
+            network.betweenness_estimate = _betweenness(network, rng)
+        score = network.betweenness_estimate[pool]
     elif method == "managers":
         score = manager[pool].astype(np.float64)
     else:
