@@ -468,3 +468,30 @@ def test_small_world_rewires_each_lattice_listing_of_a_small_unit():
         for seed in range(400)
     ]
     assert abs(np.mean(ties) - 3 * 65 / 81) < 0.1
+
+
+# --- OrgNetwork: neighbour_sums -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("complete", [False, True])
+def test_neighbour_sums_add_the_listed_employees_amounts_to_their_neighbours(complete):
+    rng = np.random.default_rng(3)
+    n = 9
+    edges = [(i, j) for i in range(n) for j in range(i + 1, n) if complete or rng.random() < 0.4]
+    network = OrgNetwork(n, None) if complete else network_of(n, edges)
+    matrix = network_of(n, edges).adjacency.toarray()
+    employees = np.array([4, 0, 4, 7])  # 4 listed twice counts twice
+    amounts = np.array([1.5, -2.0, 0.25, 3.0])
+    by_hand = matrix[:, employees] @ amounts
+    np.testing.assert_allclose(network.neighbour_sums(employees, amounts), by_hand)
+    nobody = network.neighbour_sums(np.empty(0, np.int64), np.empty(0))
+    np.testing.assert_array_equal(nobody, np.zeros(n))
+
+
+def test_neighbour_total_is_the_product_with_the_adjacency():
+    network = network_of(5, TINY_EDGES)
+    np.testing.assert_allclose(
+        network.neighbour_total(VALUES), network.adjacency.toarray() @ VALUES
+    )
+    complete = OrgNetwork(4, None)
+    np.testing.assert_allclose(complete.neighbour_total(np.array([1.0, 2, 3, 4])), [9, 8, 7, 6])

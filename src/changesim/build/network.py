@@ -66,16 +66,34 @@ class OrgNetwork:
         Employees without (weighted) neighbours get ``isolated``. For the complete graph the
         mean runs over everyone else, computed from totals in O(N).
         """
-        weighted = weights * values
-        if self.adjacency is None:
-            total_w = weights.sum() - weights
-            total = weighted.sum() - weighted
-        else:
-            total_w = self.weighted_degree(weights)
-            total = self.adjacency @ weighted
+        total_w = self.weighted_degree(weights)
+        total = self.neighbour_total(weights * values)
         out = np.broadcast_to(np.asarray(isolated, dtype=np.float64), (self.size,)).copy()
         np.divide(total, total_w, out=out, where=total_w > 0)
         return out
+
+    def neighbour_total(self, values: np.ndarray) -> np.ndarray:
+        """Per employee, the sum of ``values`` over its neighbours, ``A @ values``."""
+        if self.adjacency is None:
+            return values.sum() - values
+        return self.adjacency @ values
+
+    def neighbour_sums(self, employees: np.ndarray, amounts: np.ndarray) -> np.ndarray:
+        """Per employee, the sum of ``amounts`` over its neighbours among ``employees``.
+
+        ``A[:, employees] @ amounts``, in time proportional to the ties of ``employees`` (plus
+        one pass over the output); an employee listed twice counts twice.
+        """
+        if self.adjacency is None:
+            own = np.bincount(employees, weights=amounts, minlength=self.size)
+            return amounts.sum() - own
+        indptr, indices = self.adjacency.indptr, self.adjacency.indices
+        starts = indptr[employees]
+        counts = indptr[employees + 1] - starts
+        # Positions of the listed employees' ties in ``indices``, one block per employee.
+        offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        ties = offsets + np.arange(len(offsets))
+        return np.bincount(indices[ties], weights=np.repeat(amounts, counts), minlength=self.size)
 
     def weighted_degree(self, weights: np.ndarray) -> np.ndarray:
         """Sum of the neighbours' weights, ``A @ w``, reused while ``weights`` is the same array.
@@ -84,7 +102,7 @@ class OrgNetwork:
         """
         if self._weights is not weights or self._weighted_degree is None:
             self._weights = weights
-            self._weighted_degree = self.adjacency @ weights
+            self._weighted_degree = self.neighbour_total(weights)
         return self._weighted_degree
 
     def with_ties(self, sources: np.ndarray, targets: np.ndarray) -> OrgNetwork:

@@ -11,6 +11,8 @@ from changesim.scenario.adoption import Adoption
 
 def effective_resistance(state: OrgState, employees: np.ndarray) -> np.ndarray:
     """Resistance as it weighs in adoption: lowered by the unit's work redesign."""
+    if not state.redesign.any():
+        return state.resistance[employees]
     return state.resistance[employees] * (1.0 - state.redesign[state.unit[employees]])
 
 
@@ -23,7 +25,7 @@ def revert(state: OrgState, spec: Adoption, rng: np.random.Generator) -> None:
     struggling = state.quality < 1.0
     if rate == 0 or not struggling.any():
         return
-    candidates = np.flatnonzero(state.adopted & struggling[state.unit])
+    candidates = np.flatnonzero(state.adopted & state.of_units(struggling))
     if len(candidates) == 0:
         return
     probability = rate * effective_resistance(state, candidates)
@@ -52,9 +54,8 @@ def adopt(
     if spec.refusal < 1.0:
         willing = resistance <= spec.refusal
         candidates, resistance = candidates[willing], resistance[willing]
-    share = state.network.neighbour_mean(state.adopted, state.weight)
     inputs = RuleInputs(
-        neighbour_share=share[candidates],
+        neighbour_share=state.exposure_of(candidates),
         readiness=state.readiness[candidates],
         resistance=resistance,
         threshold=state.threshold[candidates],

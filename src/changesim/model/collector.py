@@ -56,8 +56,8 @@ class Recorder:
     def record(self, state: OrgState, cost: float, running_cost: float = 0.0) -> None:
         """Record the state at the end of the current week, the week's intervention cost and
         its double-running cost."""
-        self.rows["adopted"].append(state.per_unit(state.adopted))
-        self.rows["in_scope"].append(state.per_unit(state.in_scope))
+        self.rows["adopted"].append(state.adopted_count.copy())
+        self.rows["in_scope"].append(state.in_scope_count())
         self.rows["readiness"].append(state.per_unit(state.readiness))
         self.rows["resistance"].append(state.per_unit(state.resistance))
         self.rows["quality"].append(state.quality.copy())

@@ -62,10 +62,15 @@ class DataFeeds:
         added = np.bincount(self.target[~self.implicit], minlength=len(units))
         #: Number of data dependencies of each unit, |R_u|.
         self.count = self.front * int(self.back.sum()) + added
+        self._stale_week: int | None = None
+        self._stale = np.zeros(len(self.feeds))
 
     def stale_shares(self, week: int) -> np.ndarray:
         """Per listed feed, its staleness in ``week``: stale days / 7 (0 once aligned)."""
-        return np.array([f.stale_days(week) / 7.0 for f in self.feeds])
+        if week != self._stale_week:  # asked up to three times a week: worked out once
+            self._stale = np.array([f.stale_days(week) / 7.0 for f in self.feeds])
+            self._stale_week = week
+        return self._stale
 
     def _per_unit(self, values: np.ndarray) -> np.ndarray:
         """Sum of per-feed ``values`` over each unit's listed feeds in."""
@@ -87,9 +92,9 @@ class DataFeeds:
 
     def staleness(self, state: OrgState) -> np.ndarray:
         """σ_u per unit in [0, 1]: the staleness of the shared data its people work around."""
-        if not self.listed:
-            return np.zeros(len(state.headcount))
         cut = state.cutover_week != NOT_YET
+        if not self.listed or not cut.any():  # no data shared yet: nothing to be stale
+            return np.zeros(len(state.headcount))
         # Every front-office unit misses the data of every back-office unit that has cut over
         # (staleness 1) ...
         missing = self.front * float((cut & self.back).sum())

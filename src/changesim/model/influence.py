@@ -28,14 +28,17 @@ def demonstration(state: OrgState, experience: Experience, quality: Quality) -> 
     level toward the new level: a pilot that works is a full demonstration, whatever its
     size. Experience multiplies the effect (1 + m E).
     """
+    cut = state.cutover_week != NOT_YET
+    waiting = state.opened_week == NOT_YET
+    if not cut.any() or not waiting.any():  # nothing shown yet, or nobody left to see it
+        return
     climbed = (state.quality - quality.learning_start) / (
         quality.new_level - quality.learning_start
     )
-    proven = np.where(state.cutover_week != NOT_YET, np.clip(climbed, 0.0, 1.0), 0.0)
-    opened = state.headcount[state.opened_week != NOT_YET].sum()
-    success = float((state.headcount * proven).sum() / opened) if opened else 0.0
-    waiting = ~state.in_scope
-    if success == 0 or not waiting.any():
+    proven = np.where(cut, np.clip(climbed, 0.0, 1.0), 0.0)
+    opened = state.headcount[~waiting].sum()
+    success = float((state.headcount * proven).sum() / opened)
+    if success == 0:
         return
     rate = min(
         1.0,
@@ -43,7 +46,8 @@ def demonstration(state: OrgState, experience: Experience, quality: Quality) -> 
         * (1.0 + experience.experience_multiplier * experience.level)
         * success,
     )
-    state.readiness[waiting] += rate * (1.0 - state.readiness[waiting])
+    readiness = state.readiness
+    np.add(readiness, rate * (1.0 - readiness), out=readiness, where=state.of_units(waiting))
 
 
 def change_fatigue(state: OrgState, spec: Influence) -> None:
@@ -57,6 +61,7 @@ def change_fatigue(state: OrgState, spec: Influence) -> None:
     extra = int(changing.sum()) - 1
     if extra <= 0:
         return
-    tired = state.in_scope & ~state.adopted & changing[state.unit]
     rate = min(1.0, spec.fatigue * extra)
-    state.resistance[tired] += rate * (1.0 - state.resistance[tired])
+    for block in state.blocks(changing):  # opened units: everyone is in scope
+        resistance = state.resistance[block]  # a view: updated in place
+        np.add(resistance, rate * (1.0 - resistance), out=resistance, where=~state.adopted[block])

@@ -28,7 +28,7 @@ CHAMPION_MAX_WEIGHT = 10.0
 
 @dataclass
 class ActiveIntervention:
-    """A scenario intervention bound to the employees it reaches.
+    """A scenario intervention bound to the units it reaches.
 
     With ``timing: absolute`` the intervention runs in weeks ``start`` to ``start + weeks - 1``
     for everyone it reaches. With ``timing: unit_opening`` each reached unit gets its own run
@@ -36,25 +36,29 @@ class ActiveIntervention:
     """
 
     spec: Intervention
-    reached: np.ndarray  # bool per employee
+    reached: np.ndarray  # bool per unit
     chosen: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     started: bool = False
 
-    def window(self, state: OrgState) -> tuple[np.ndarray, np.ndarray]:
-        """Bool per employee: (in the intervention's window this week, window begins now)."""
+    def window(self, state: OrgState) -> tuple[np.ndarray, np.ndarray] | None:
+        """Bool per employee: (in the intervention's window this week, window begins now);
+        None when nobody is in the window this week."""
         spec = self.spec
         if spec.timing == "absolute":
-            elapsed = np.full(state.size, state.week - spec.start)
-        else:
-            opened = state.opened_week[state.unit]
-            elapsed = np.where(opened != NOT_YET, state.week - opened - spec.start, -1)
+            weeks_in = state.week - spec.start
+            if not 0 <= weeks_in < spec.weeks:
+                return None
+            everyone = state.of_units(self.reached)
+            return everyone, everyone if weeks_in == 0 else np.zeros(state.size, dtype=bool)
+        opened = state.opened_week
+        elapsed = np.where(opened != NOT_YET, state.week - opened - spec.start, -1)
         active = self.reached & (elapsed >= 0) & (elapsed < spec.weeks)
-        return active, active & (elapsed == 0)
+        if not active.any():
+            return None
+        return state.of_units(active), state.of_units(active & (elapsed == 0))
 
     def cost(self, active: np.ndarray, starting: np.ndarray, first: bool) -> float:
         """Cost this week: per active week, per employee starting, fixed on the first week."""
-        if not active.any():
-            return 0.0
         spec = self.spec
         cost = spec.cost_per_week + spec.cost_per_employee * int(starting.sum())
         return float(cost + (spec.cost_fixed if first else 0.0))
@@ -72,10 +76,9 @@ def bind_interventions(
     bound = []
     for spec in specs:
         if spec.units is None:
-            reached = np.ones(state.size, dtype=bool)
+            reached = np.ones(len(unit_names), dtype=bool)
         else:
-            indices = [unit_names.index(name) for name in spec.units]
-            reached = np.isin(state.unit, indices)
+            reached = np.isin(unit_names, spec.units)
         bound.append(ActiveIntervention(spec, reached))
     return bound
 
@@ -88,18 +91,22 @@ def apply_interventions(
     Influence weights, work redesign and learning speed-up are derived afresh each week from
     the interventions active now, so they end when the interventions end.
     """
-    previous_weight = state.weight
-    state.weight = np.ones(state.size)
     state.redesign[:] = 0.0
     state.learning_boost[:] = 0.0
+    windows = [(i, i.window(state)) for i in interventions]
+    acting = [(i, window) for i, window in windows if window is not None]
+    previous_weight = state.weight
+    if not acting:  # a quiet week: everyone weighs 1, nothing to do
+        if previous_weight is not state.unit_weight:
+            state.weight = state.unit_weight
+        return 0.0
+    state.weight = np.ones(state.size)
     cost = 0.0
-    for intervention in interventions:
-        active, starting = intervention.window(state)
-        if active.any():
-            first = not intervention.started
-            intervention.started = True
-            INTERVENTIONS.get(intervention.spec.kind)(intervention, active, starting, state, rng)
-            cost += intervention.cost(active, starting, first)
+    for intervention, (active, starting) in acting:
+        first = not intervention.started
+        intervention.started = True
+        INTERVENTIONS.get(intervention.spec.kind)(intervention, active, starting, state, rng)
+        cost += intervention.cost(active, starting, first)
     if np.array_equal(state.weight, previous_weight):
         state.weight = previous_weight  # unchanged: keep the array, and the network's cache
     return cost

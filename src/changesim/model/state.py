@@ -8,6 +8,7 @@ import numpy as np
 
 from changesim.build.network import OrgNetwork
 from changesim.build.population import Employees
+from changesim.model.exposure import Exposure
 
 NOT_YET = -1  # week value for "has not happened"
 
@@ -44,14 +45,23 @@ class OrgState:
     in_scope: np.ndarray = field(init=False)  # bool per employee, kept by open_units()
     unit_start: np.ndarray = field(init=False)  # index of each unit's first employee
     lessons: np.ndarray = field(init=False)  # float64 per unit in [0, 1), set at opening
+    exposure: Exposure = field(init=False)  # adopted neighbours, kept by adopt() and revert()
+    _unit_bounds: list[int] = field(init=False, repr=False)  # unit u is [b[u], b[u + 1])
+    unit_weight: np.ndarray = field(init=False)  # all ones, never written: the quiet weeks' weight
 
     def __post_init__(self) -> None:
         if np.any(np.diff(self.unit) < 0) or np.any(self.headcount == 0):
             raise ValueError("employees must be ordered by unit and every unit non-empty")
         self.unit_start = np.concatenate([[0], np.cumsum(self.headcount)[:-1]])
+        self._unit_bounds = [0, *np.cumsum(self.headcount).tolist()]
         self.adopted_count = self.per_unit(self.adopted).astype(np.int64)
         self.in_scope = (self.opened_week != NOT_YET)[self.unit]
         self.lessons = np.zeros(len(self.headcount))
+        self.exposure = Exposure()
+        self.unit_weight = np.ones(len(self.unit))
+        self.unit_weight.flags.writeable = False
+        if np.all(self.weight == 1.0):
+            self.weight = self.unit_weight
 
     @classmethod
     def starting(
@@ -119,10 +129,13 @@ class OrgState:
 
     def adopt(self, employees: np.ndarray) -> None:
         """Mark ``employees`` (indices or mask of non-adopters) as adopters from this week."""
+        if employees.dtype == bool:
+            employees = np.flatnonzero(employees)
         self.adopted_count += np.bincount(self.unit[employees], minlength=len(self.headcount))
         self.adopted[employees] = True
         self.adoption_week[employees] = self.week
         self.proficiency[employees] = 0.0
+        self.exposure.changed(employees, 1.0)
 
     def revert(self, employees: np.ndarray) -> None:
         """Return ``employees`` (indices of adopters) to the old way; what they learned is lost."""
@@ -130,6 +143,31 @@ class OrgState:
         self.adopted[employees] = False
         self.adoption_week[employees] = NOT_YET
         self.proficiency[employees] = 0.0
+        self.exposure.changed(employees, -1.0)
+
+    def exposure_of(self, employees: np.ndarray) -> np.ndarray:
+        """Influence-weighted share of the neighbours of ``employees`` (indices) who have
+        adopted, 0 for an employee without neighbours."""
+        return self.exposure.share(self.network, self.weight, self.adopted, employees)
+
+    def of_units(self, values: np.ndarray) -> np.ndarray:
+        """Per employee, the value of its unit: ``values[unit]`` for per-unit ``values``."""
+        return np.repeat(values, self.headcount)
+
+    def blocks(self, units: np.ndarray) -> list[slice]:
+        """The employees of the units where ``units`` (bool per unit) holds, as slices, one
+        per run of consecutive such units."""
+        spans: list[list[int]] = []
+        for u in np.flatnonzero(units).tolist():
+            if spans and spans[-1][1] == self._unit_bounds[u]:
+                spans[-1][1] = self._unit_bounds[u + 1]
+            else:
+                spans.append([self._unit_bounds[u], self._unit_bounds[u + 1]])
+        return [slice(first, after) for first, after in spans]
+
+    def in_scope_count(self) -> np.ndarray:
+        """Employees in scope per unit: the whole headcount of every opened unit."""
+        return np.where(self.opened_week != NOT_YET, self.headcount, 0)
 
     def per_unit(self, values: np.ndarray) -> np.ndarray:
         """Sum of ``values`` over each unit's employees (units are contiguous blocks)."""

@@ -1,0 +1,84 @@
+"""Exposure kept from week to week equals the share counted afresh, whatever happens between."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from changesim.build.network import OrgNetwork, adjacency_from_edges
+from changesim.model.exposure import RECOUNT_SHARE, Exposure
+
+
+def random_network(n: int, rng: np.random.Generator, complete: bool = False) -> OrgNetwork:
+    if complete:
+        return OrgNetwork(n, None)
+    sources, targets = rng.integers(0, n, 4 * n), rng.integers(0, n, 4 * n)
+    return OrgNetwork(n, adjacency_from_edges(sources, targets, n))
+
+
+def fresh(network: OrgNetwork, weights: np.ndarray, adopted: np.ndarray) -> np.ndarray:
+    return network.neighbour_mean(adopted, weights)
+
+
+@pytest.mark.parametrize("complete", [False, True])
+@pytest.mark.parametrize("seed", range(4))
+def test_exposure_follows_adoptions_reversions_new_weights_and_new_ties(seed, complete):
+    rng = np.random.default_rng(seed)
+    n = 400
+    network = random_network(n, rng, complete)
+    weights = np.ones(n)
+    adopted = np.zeros(n, dtype=bool)
+    exposure = Exposure()
+    everyone = np.arange(n)
+    for week in range(30):
+        adopters = rng.choice(np.flatnonzero(~adopted), size=rng.integers(0, 12), replace=False)
+        adopted[adopters] = True
+        exposure.changed(adopters, 1.0)
+        if week % 3 == 0 and adopted.any():  # some adopters revert
+            back = rng.choice(np.flatnonzero(adopted), size=min(3, adopted.sum()), replace=False)
+            adopted[back] = False
+            exposure.changed(back, -1.0)
+        if week % 7 == 3:  # champions weigh more: a new weight array
+            weights = 1.0 + 4.5 * (rng.random(n) < 0.05)
+        if week == 17 and not complete:  # cross-unit ties: a new network
+            network = OrgNetwork(
+                n,
+                adjacency_from_edges(
+                    np.concatenate([network.adjacency.tocoo().row, rng.integers(0, n, 50)]),
+                    np.concatenate([network.adjacency.tocoo().col, rng.integers(0, n, 50)]),
+                    n,
+                ),
+            )
+        asked = rng.choice(n, size=50, replace=False)
+        np.testing.assert_allclose(
+            exposure.share(network, weights, adopted, asked),
+            fresh(network, weights, adopted)[asked],
+            rtol=0,
+            atol=1e-12,
+        )
+    np.testing.assert_allclose(
+        exposure.share(network, weights, adopted, everyone), fresh(network, weights, adopted)
+    )
+
+
+def test_exposure_is_zero_without_neighbours_and_one_among_adopters():
+    network = OrgNetwork(4, adjacency_from_edges(np.array([0, 1]), np.array([1, 2]), 4))
+    adopted = np.array([True, False, True, False])
+    share = Exposure().share(network, np.ones(4), adopted, np.arange(4))
+    np.testing.assert_array_equal(share, [0.0, 1.0, 0.0, 0.0])  # 3 has no ties
+
+
+def test_many_changes_are_counted_afresh_and_give_the_same_share():
+    rng = np.random.default_rng(1)
+    n = 200
+    network = random_network(n, rng)
+    weights, adopted = np.ones(n), np.zeros(n, dtype=bool)
+    exposure = Exposure()
+    exposure.share(network, weights, adopted, np.arange(n))
+    many = np.arange(int(RECOUNT_SHARE * n) + 1)
+    adopted[many] = True
+    exposure.changed(many, 1.0)
+    exposure.changed(many[:5], 1.0)  # a wrong report is not applied: the count starts afresh
+    np.testing.assert_allclose(
+        exposure.share(network, weights, adopted, np.arange(n)), fresh(network, weights, adopted)
+    )
