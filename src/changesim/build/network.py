@@ -42,6 +42,7 @@ class OrgNetwork:
     adjacency: sp.csr_matrix | None
     _weights: np.ndarray | None = field(default=None, repr=False)
     _weighted_degree: np.ndarray | None = field(default=None, repr=False)
+    _uniform: bool = field(default=False, repr=False)  # every weight in ``_weights`` is 1
     #: Betweenness as estimated by the first choice by betweenness on this network (see
     #: :func:`changesim.build.selection.choose_employees`); a network with new ties has none.
     betweenness_estimate: np.ndarray | None = field(default=None, repr=False)
@@ -67,8 +68,13 @@ class OrgNetwork:
         mean runs over everyone else, computed from totals in O(N).
         """
         total_w = self.weighted_degree(weights)
-        total = self.neighbour_total(weights * values)
-        out = np.broadcast_to(np.asarray(isolated, dtype=np.float64), (self.size,)).copy()
+        # Weights of 1 leave the values as they are (and 1.0 * x == x exactly).
+        uniform = self._uniform and values.dtype == np.float64
+        total = self.neighbour_total(values if uniform else weights * values)
+        if np.ndim(isolated) == 0:
+            out = np.full(self.size, float(isolated))
+        else:
+            out = np.array(isolated, dtype=np.float64)
         np.divide(total, total_w, out=out, where=total_w > 0)
         return out
 
@@ -103,6 +109,7 @@ class OrgNetwork:
         if self._weights is not weights or self._weighted_degree is None:
             self._weights = weights
             self._weighted_degree = self.neighbour_total(weights)
+            self._uniform = bool(np.all(weights == 1.0))
         return self._weighted_degree
 
     def with_ties(self, sources: np.ndarray, targets: np.ndarray) -> OrgNetwork:

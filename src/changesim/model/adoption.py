@@ -53,7 +53,7 @@ def adopt(
     resistance = effective_resistance(state, candidates)
     if spec.refusal < 1.0:
         willing = resistance <= spec.refusal
-        candidates, resistance = candidates[willing], resistance[willing]
+        candidates, resistance = np.compress(willing, candidates), np.compress(willing, resistance)
     inputs = RuleInputs(
         neighbour_share=state.exposure_of(candidates),
         readiness=state.readiness[candidates],

@@ -16,6 +16,9 @@ from changesim.build.network import OrgNetwork
 
 #: Above this share of the network changed since the last count, count afresh.
 RECOUNT_SHARE = 0.25
+#: Networks with fewer ties (both directions) are counted afresh every time: one sparse
+#: product then costs less than the bookkeeping of the changes.
+INCREMENTAL_FROM_TIES = 50_000
 
 
 class Exposure:
@@ -23,18 +26,26 @@ class Exposure:
 
     ``OrgState.adopt`` and ``OrgState.revert`` report every change; :meth:`share` applies them
     before it answers.
+
+    Parameters
+    ----------
+    incremental_from : int
+        Correct the count from the changes only on networks with at least this many ties
+        (both directions); smaller ones are counted afresh each time.
     """
 
-    def __init__(self) -> None:
-        self._count: np.ndarray | None = None
+    def __init__(self, incremental_from: int = INCREMENTAL_FROM_TIES) -> None:
+        self.incremental_from = incremental_from
+        self._count = np.zeros(0)
         self._network: OrgNetwork | None = None
         self._weights: np.ndarray | None = None
         self._changes: list[tuple[np.ndarray, float]] = []
         self._changed = 0
+        self._incremental = False  # True while there is a count worth correcting
 
     def changed(self, employees: np.ndarray, sign: float) -> None:
         """Record that ``employees`` (indices) adopted (``sign`` +1) or reverted (-1)."""
-        if self._count is not None and len(employees):
+        if self._incremental and len(employees):
             self._changes.append((employees, sign))
             self._changed += len(employees)
 
@@ -62,9 +73,11 @@ class Exposure:
     ) -> np.ndarray:
         """``A @ (w * adopted)`` now, from the last count and the changes since."""
         same = network is self._network and weights is self._weights
-        if self._count is None or not same or self._changed > RECOUNT_SHARE * network.size:
+        if not self._incremental or not same or self._changed > RECOUNT_SHARE * network.size:
             self._count = network.neighbour_total(weights * adopted)
             self._network, self._weights = network, weights
+            ties = 0 if network.adjacency is None else network.adjacency.nnz
+            self._incremental = ties >= self.incremental_from
         elif self._changes:
             employees = np.concatenate([e for e, _ in self._changes])
             signs = np.concatenate([np.full(len(e), s) for e, s in self._changes])

@@ -17,7 +17,9 @@ def social_influence(state: OrgState, spec: Influence) -> None:
     if rate == 0:
         return
     target = state.network.neighbour_mean(state.readiness, state.weight, state.readiness)
-    state.readiness += rate * (target - state.readiness)
+    target -= state.readiness  # r += rate (target - r), without temporaries
+    target *= rate
+    state.readiness += target
 
 
 def demonstration(state: OrgState, experience: Experience, quality: Quality) -> None:
@@ -46,8 +48,9 @@ def demonstration(state: OrgState, experience: Experience, quality: Quality) -> 
         * (1.0 + experience.experience_multiplier * experience.level)
         * success,
     )
-    readiness = state.readiness
-    np.add(readiness, rate * (1.0 - readiness), out=readiness, where=state.of_units(waiting))
+    for block in state.blocks(waiting):
+        readiness = state.readiness[block]  # a view: updated in place
+        readiness += rate * (1.0 - readiness)
 
 
 def change_fatigue(state: OrgState, spec: Influence) -> None:
@@ -64,4 +67,8 @@ def change_fatigue(state: OrgState, spec: Influence) -> None:
     rate = min(1.0, spec.fatigue * extra)
     for block in state.blocks(changing):  # opened units: everyone is in scope
         resistance = state.resistance[block]  # a view: updated in place
-        np.add(resistance, rate * (1.0 - resistance), out=resistance, where=~state.adopted[block])
+        # s += rate (1 - s) for non-adopters; adopters add an exact 0 (faster than a mask).
+        step = 1.0 - resistance
+        step *= rate
+        step *= ~state.adopted[block]
+        resistance += step
