@@ -17,6 +17,7 @@ import changesim
 from changesim import ChangeModel
 from changesim.model.customers import (
     ChannelConditions,
+    Churned,
     CustomerState,
     _choose,
     _churn,
@@ -496,7 +497,7 @@ def test_choose_draws_from_the_logit_of_constants_quality_steering_and_awareness
     expected = logit_table(utility, 1.5, [0.0, 0.8, 0.0])
     # Every customer contacts, some of them twice: who holds indices, with repeats.
     who = np.concatenate([np.arange(3 * per_home), np.arange(0, 3 * per_home, 3)])
-    choice = _choose(state, spec, conditions, who, np.random.default_rng(4))
+    choice = _choose(state, spec, conditions, state.home[who], np.random.default_rng(4))
     assert len(choice) == len(who)
     for k in range(3):
         mine = choice[state.home[who] == k]
@@ -517,9 +518,9 @@ def test_choose_caps_a_channel_and_passes_its_overflow_to_the_unrestricted_ones(
     constants = [-1.0, 1.0, 0.3, -0.3]
     state = customer_state(home, constants)
     cap = [0.3, 0.15, 1.0, 1.0]
-    who = np.arange(n)
-    free = _choose(state, spec, channel_conditions(4), who, np.random.default_rng(5))
-    capped = _choose(state, spec, channel_conditions(4, cap=cap), who, np.random.default_rng(5))
+    homes = state.home[np.arange(n)]
+    free = _choose(state, spec, channel_conditions(4), homes, np.random.default_rng(5))
+    capped = _choose(state, spec, channel_conditions(4, cap=cap), homes, np.random.default_rng(5))
     assert np.sum(free == 1) > 0.15 * n  # the cap binds
     assert np.sum(capped == 1) == int(0.15 * n)  # exactly the cap: the excess, no more
     # The first draw is the same (same seed); only customers who chose channel 1 move, and
@@ -541,9 +542,7 @@ def test_choose_with_a_closed_channel_and_a_second_cap():
     n = 30_000
     state = customer_state(np.repeat(np.arange(3), n // 3), [0.5, 0.0, 0.0])
     cap = [1.0, 0.0, 0.05]  # phone closed, desk at most 5 %
-    choice = _choose(
-        state, spec, channel_conditions(cap=cap), np.arange(n), np.random.default_rng(6)
-    )
+    choice = _choose(state, spec, channel_conditions(cap=cap), state.home, np.random.default_rng(6))
     assert np.sum(choice == 1) == 0
     assert np.sum(choice == 2) == int(0.05 * n)
     assert np.sum(choice == 0) == n - int(0.05 * n)
@@ -553,18 +552,18 @@ def test_choose_moves_only_the_excess_over_the_cap():
     spec = customers_spec(**CHOICE_SPEC)
     n = 9_000
     state = customer_state(np.repeat(np.arange(3), n // 3), [0.0, 0.0, 0.0])
-    who = np.arange(n)
-    free = _choose(state, spec, channel_conditions(), who, np.random.default_rng(7))
+    homes = state.home.copy()  # every customer contacts once
+    free = _choose(state, spec, channel_conditions(), homes, np.random.default_rng(7))
     # A cap that does not bind changes nothing (same seed, same draws).
     loose = _choose(
-        state, spec, channel_conditions(cap=[0.9, 1.0, 1.0]), who, np.random.default_rng(7)
+        state, spec, channel_conditions(cap=[0.9, 1.0, 1.0]), homes, np.random.default_rng(7)
     )
     np.testing.assert_array_equal(loose, free)
     # A cap one contact below the drawn count moves exactly that one contact.
     web = int(np.sum(free == 0))
     cap = (web - 0.5) / n  # int(cap x n) = web - 1
     tight = _choose(
-        state, spec, channel_conditions(cap=[cap, 1.0, 1.0]), who, np.random.default_rng(7)
+        state, spec, channel_conditions(cap=[cap, 1.0, 1.0]), homes, np.random.default_rng(7)
     )
     assert np.sum(tight == 0) == web - 1
     assert np.sum(tight != free) == 1
@@ -822,6 +821,52 @@ def test_contacting_without_active_customers_or_without_new_contacts():
     assert who.dtype == np.int64
 
 
+def test_contacting_when_most_have_left_picks_every_active_customer_alike():
+    # Fewer than half active: the active customers are listed and drawn from.
+    active = np.zeros(10, dtype=bool)
+    active[[1, 4, 8]] = True
+    state = customer_state(np.zeros(10), [0.0], active=active)
+    rng = np.random.default_rng(22)
+    who = np.concatenate(
+        [_contacting(state, customers_spec(contact_rate=1.0), rng) for _ in range(500)]
+    )
+    assert len(who) == 500 * 3
+    counts = np.bincount(who, minlength=10)
+    assert counts[~active].sum() == 0
+    # Each count is Binomial(1500, 1/3), sd ~18; 5 sd.
+    assert np.all(np.abs(counts[active] - 500) < 5 * np.sqrt(1500 / 3 * 2 / 3)), counts
+
+
+def test_contacting_draws_a_binomial_count_of_new_contacts_among_the_active():
+    # 70 % active: new contacts are drawn among everyone and the churned ones redrawn.
+    n, rate, weeks = 1000, 0.3, 2000
+    rng = np.random.default_rng(23)
+    active = rng.random(n) < 0.7
+    state = customer_state(np.zeros(n), [0.0], active=active, pending=[5, 5])
+    spec = customers_spec(contact_rate=rate)
+    counts, drawn = [], []
+    for _ in range(weeks):
+        who = _contacting(state, spec, rng)
+        np.testing.assert_array_equal(who[:2], [5, 5])  # the pending contacts first
+        counts.append(len(who) - 2)
+        drawn.append(who[2:])
+    counts = np.array(counts)
+    drawn = np.concatenate(drawn)
+    assert active[drawn].all()
+    # Binomial(#active, rate): mean and variance over 2,000 weeks. The mean has sd
+    # sqrt(v / weeks); the sample variance has sd about v sqrt(2 / weeks). 5 sd each.
+    m = active.sum()
+    mean, variance = m * rate, m * rate * (1 - rate)
+    assert abs(counts.mean() - mean) < 5 * np.sqrt(variance / weeks)
+    assert abs(counts.var(ddof=1) / variance - 1) < 5 * np.sqrt(2 / weeks)
+    # Every active customer alike: a chi-square statistic of the per-customer counts, with
+    # m - 1 degrees of freedom, within 5 of its sd sqrt(2 (m - 1)) of its mean m - 1.
+    per_customer = np.bincount(drawn, minlength=n)[active]
+    expected = len(drawn) / m
+    chi2 = np.sum((per_customer - expected) ** 2 / expected)
+    assert abs(chi2 - (m - 1)) < 5 * np.sqrt(2 * (m - 1)), chi2
+
+
 def test_experience_moves_satisfaction_toward_the_contact_score():
     spec = customers_spec(
         satisfaction={
@@ -902,6 +947,7 @@ def test_learn_habit_moves_home_only_after_a_resolved_contact_elsewhere():
             state,
             customers_spec(choice={"habit_learning": learning}),
             np.arange(n),
+            home,
             choice,
             resolved,
             rng,
@@ -910,7 +956,13 @@ def test_learn_habit_moves_home_only_after_a_resolved_contact_elsewhere():
         np.testing.assert_array_equal(state.home, expected)
     state = customer_state(home, [0.0, 0.0])
     _learn_habit(
-        state, customers_spec(choice={"habit_learning": 0.25}), np.arange(n), choice, resolved, rng
+        state,
+        customers_spec(choice={"habit_learning": 0.25}),
+        np.arange(n),
+        home,
+        choice,
+        resolved,
+        rng,
     )
     changed = state.home != home
     assert not np.any(changed & ~eligible)
@@ -920,12 +972,41 @@ def test_learn_habit_moves_home_only_after_a_resolved_contact_elsewhere():
     assert abs(share - 0.25) < binomial_tolerance(0.25, eligible.sum())
 
 
+def test_learn_habit_draws_only_for_the_contacts_that_can_switch():
+    n = 5_000
+    rng = np.random.default_rng(24)
+    home = rng.integers(0, 3, n).astype(np.int8)
+    choice = rng.integers(0, 3, n).astype(np.int8)
+    resolved = rng.random(n) < 0.6
+    eligible = int(np.sum(resolved & (choice != home)))
+    state = customer_state(home, [0.0, 0.0, 0.0])
+    drawing = np.random.default_rng(25)
+    spec = customers_spec(choice={"habit_learning": 0.3})
+    _learn_habit(state, spec, np.arange(n), home, choice, resolved, drawing)
+    reference = np.random.default_rng(25)
+    reference.random(eligible)
+    assert drawing.random() == reference.random()  # exactly one draw per eligible contact
+    # Certain or impossible learning draws nothing.
+    for learning in (0.0, 1.0):
+        drawing, reference = np.random.default_rng(26), np.random.default_rng(26)
+        _learn_habit(
+            customer_state(home, [0.0, 0.0, 0.0]),
+            customers_spec(choice={"habit_learning": learning}),
+            np.arange(n),
+            home,
+            choice,
+            resolved,
+            drawing,
+        )
+        assert drawing.random() == reference.random()
+
+
 def test_churn_only_below_churn_below_and_only_after_a_contact():
     state = customer_state(np.zeros(6), [0.0])
     state.satisfaction[:] = [0.2, 0.5, 0.49, 0.8, 0.1, 0.0]
     who = np.array([0, 1, 2, 3, 5])
     spec = customers_spec(satisfaction={"churn_below": 0.5, "churn_rate": 1.0})
-    _churn(state, spec, who, np.random.default_rng(0))
+    _churn(state, spec, who, state.satisfaction[who], np.random.default_rng(0))
     # 0.5 is not below 0.5; customer 4 is unhappy but made no contact.
     np.testing.assert_array_equal(state.active, [False, True, False, True, True, False])
     state = customer_state(np.zeros(6), [0.0], satisfaction=0.1)
@@ -933,6 +1014,7 @@ def test_churn_only_below_churn_below_and_only_after_a_contact():
         state,
         customers_spec(satisfaction={"churn_below": 0.5, "churn_rate": 0.0}),
         who,
+        state.satisfaction[who],
         np.random.default_rng(0),
     )
     assert state.active.all()
@@ -943,7 +1025,7 @@ def test_churn_rate_is_the_probability_of_leaving():
     state = customer_state(np.zeros(n), [0.0], satisfaction=0.3)
     state.satisfaction[n // 2 :] = 0.7  # the second half is content
     spec = customers_spec(satisfaction={"churn_below": 0.5, "churn_rate": 0.2})
-    _churn(state, spec, np.arange(n), np.random.default_rng(15))
+    _churn(state, spec, np.arange(n), state.satisfaction.copy(), np.random.default_rng(15))
     assert state.active[n // 2 :].all()
     left = 1.0 - state.active[: n // 2].mean()
     assert abs(left - 0.2) < binomial_tolerance(0.2, n // 2)  # 5 binomial sd
@@ -1024,3 +1106,46 @@ def test_serve_customers_when_everyone_has_left():
     assert week.resolved == 0
     assert week.churned == 50
     assert np.isnan(week.satisfaction)
+
+
+def direct_mean(state: CustomerState) -> float:
+    """The mean satisfaction of the active customers, computed over all of them."""
+    if not state.active.any():
+        return float("nan")
+    return float(np.mean(state.satisfaction, where=state.active, dtype=np.float64))
+
+
+def test_weekly_satisfaction_is_the_mean_over_the_active_customers_week_after_week():
+    # The week's mean is the float64 sum over all customers less the churned customers' sum,
+    # kept as they leave. Both it and the direct mean add float32 values in float64; the
+    # rounding of n additions is at most n 2^-53 relative (recursive summation; ~2e-12 for
+    # 20,000), and the churned sum adds at most that again per week.
+    state, spec = serve_setup(churn_rate=0.2)
+    state.pending = np.array([1500, 1500, 2000], dtype=np.int64)
+    conditions = channel_conditions(resolution=[0.9, 0.4, 0.6])
+    rng = np.random.default_rng(27)
+    weeks = 30
+    rtol = (weeks + 1) * state.size * 2.0**-53
+    churned = []
+    for _ in range(weeks):
+        week = serve_customers(state, spec, conditions, rng)
+        churned.append(week.churned)
+        np.testing.assert_allclose(week.satisfaction, direct_mean(state), rtol=rtol)
+        assert week.churned == state.size - state.active.sum()
+        kept = state.left()
+        direct = Churned.count_in(state.satisfaction, state.active)
+        assert kept.count == direct.count
+        np.testing.assert_allclose(kept.satisfaction, direct.satisfaction, rtol=rtol)
+    assert churned[-1] > churned[0] > 1000  # churn was not vacuous
+
+
+def test_changing_who_is_active_directly_needs_a_recount():
+    state, spec = serve_setup()
+    conditions = channel_conditions()
+    serve_customers(state, spec, conditions, np.random.default_rng(28))
+    state.active[5000:6000] = False  # not through serve_customers
+    state.pending = state.pending[state.active[state.pending]]  # pending: active customers
+    state.recount()
+    week = serve_customers(state, spec, conditions, np.random.default_rng(29))
+    assert week.churned == state.size - state.active.sum()
+    np.testing.assert_allclose(week.satisfaction, direct_mean(state), rtol=1e-12)

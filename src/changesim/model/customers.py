@@ -21,7 +21,7 @@ contacts of week 0 are drawn at their stationary rate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -50,19 +50,64 @@ class CustomerWeek:
 
 
 @dataclass
+class Churned:
+    """The churned customers, counted as they leave: how many, and the float64 sum of their
+    satisfaction, frozen from then on (a churned customer makes no more contacts)."""
+
+    count: int
+    satisfaction: float
+
+    @classmethod
+    def count_in(cls, satisfaction: np.ndarray, active: np.ndarray) -> Churned:
+        """The churned customers counted directly from the arrays."""
+        return cls(
+            count=int(len(active) - np.count_nonzero(active)),
+            satisfaction=float(np.sum(satisfaction, dtype=np.float64, where=~active)),
+        )
+
+
+@dataclass
 class CustomerState:
-    """The customer arrays and the choice model's constants."""
+    """The customer arrays and the choice model's constants.
+
+    ``pending`` holds active customers only. The churned customers' count and satisfaction
+    are counted from the arrays on first use and then kept as customers leave; code other
+    than :func:`serve_customers` that changes ``active`` afterwards must call :meth:`recount`.
+    """
 
     home: np.ndarray  # int8, the customer's habitual channel
     satisfaction: np.ndarray  # float32 in [0, 1]
     active: np.ndarray  # bool
     pending: np.ndarray  # indices of customers whose unresolved contact comes back next week
     constants: np.ndarray  # alternative-specific constants ASC_c
+    churned: Churned | None = field(default=None, repr=False, compare=False)
 
     @property
     def size(self) -> int:
         """Number of customers, active or churned."""
         return len(self.satisfaction)
+
+    def left(self) -> Churned:
+        """The churned customers' count and satisfaction, counted if not kept yet."""
+        if self.churned is None:
+            self.churned = Churned.count_in(self.satisfaction, self.active)
+        return self.churned
+
+    def recount(self) -> None:
+        """Forget the kept count of churned customers (after changing ``active`` directly)."""
+        self.churned = None
+
+    def mean_satisfaction(self) -> float:
+        """Mean satisfaction of the active customers (float64); NaN when everybody has left.
+
+        The sum over all customers, a contiguous pass, less the churned customers' frozen
+        sum: cheaper than a masked mean over the active ones.
+        """
+        churned = self.left()
+        if churned.count == self.size:
+            return float("nan")
+        total = float(np.sum(self.satisfaction, dtype=np.float64)) - churned.satisfaction
+        return total / (self.size - churned.count)
 
 
 def stationary_homes(
@@ -201,29 +246,47 @@ def serve_customers(
 ) -> CustomerWeek:
     """One week of contacts: who calls, which channel, resolved or not, what they think."""
     who = _contacting(state, spec, rng)
-    choice = _choose(state, spec, conditions, who, rng)
+    home = state.home[who]
+    choice = _choose(state, spec, conditions, home, rng)
+    channel = choice.astype(np.intp)  # faster to index with than int8
     resolution = conditions.resolution.astype(np.float32)
-    resolved = rng.random(len(who), dtype=np.float32) < resolution[choice]
-    _experience(state, spec, conditions, who, choice, resolved, rng)
-    _learn_habit(state, spec, who, choice, resolved, rng)
-    _churn(state, spec, who, rng)
-    state.pending = who[~resolved & state.active[who]]
-    churned = int(state.size - state.active.sum())
+    resolved = rng.random(len(who), dtype=np.float32) < resolution[channel]
+    after = _experience(state, spec, conditions, who, channel, resolved, rng)
+    _learn_habit(state, spec, who, home, choice, resolved, rng)
+    left = _churn(state, spec, who, after, rng)
+    pending = who[np.flatnonzero(~resolved)]
+    state.pending = pending[state.active[pending]] if left else pending
     return CustomerWeek(
-        contacts=np.bincount(choice, minlength=len(conditions.quality)),
-        resolved=int(resolved.sum()),
-        satisfaction=float(np.mean(state.satisfaction, where=state.active, dtype=np.float64))
-        if churned < state.size
-        else float("nan"),
-        churned=churned,
+        contacts=np.bincount(channel, minlength=len(conditions.quality)),
+        resolved=int(np.count_nonzero(resolved)),
+        satisfaction=state.mean_satisfaction(),
+        churned=state.left().count,
     )
 
 
 def _contacting(state: CustomerState, spec: Customers, rng: np.random.Generator) -> np.ndarray:
-    """Returning unresolved contacts plus new contacts of active customers (with repeats)."""
-    active = np.flatnonzero(state.active)
-    count = rng.binomial(len(active), spec.contact_rate) if len(active) else 0
-    new = active[rng.integers(0, len(active), count)] if count else np.empty(0, np.int64)
+    """Returning unresolved contacts plus new contacts of active customers (with repeats).
+
+    The new contacts are drawn uniformly, with replacement, among the active customers: while
+    at least half the customers are active, by drawing among all customers and drawing again
+    for each churned one drawn (rejection sampling: every active customer alike), which
+    avoids listing the active customers each week.
+    """
+    n = state.size
+    count_active = n - state.left().count
+    count = rng.binomial(count_active, spec.contact_rate) if count_active else 0
+    if not count:
+        return np.concatenate([state.pending, np.empty(0, np.int64)])
+    if 2 * count_active < n:
+        active = np.flatnonzero(state.active)
+        new = active[rng.integers(0, count_active, count)]
+    else:
+        new = rng.integers(0, n, count)
+        rejected = np.flatnonzero(~state.active[new])
+        while len(rejected):
+            again = rng.integers(0, n, len(rejected))
+            new[rejected] = again
+            rejected = rejected[~state.active[again]]
     return np.concatenate([state.pending, new])
 
 
@@ -231,26 +294,26 @@ def _choose(
     state: CustomerState,
     spec: Customers,
     conditions: ChannelConditions,
-    who: np.ndarray,
+    home: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Draw channels from the multinomial logit; capped channels pass their overflow on.
 
-    Utilities differ between customers only by their home channel, so the choice
-    probabilities form one (home x channel) table per week and each contact needs one uniform
-    draw (inverse CDF) instead of a Gumbel draw per channel. A capped channel's random excess
-    redraws among the unrestricted channels in proportion to their probabilities, which is the
-    logit's own choice among the remaining alternatives.
+    ``home`` is the home channel of each contact. Utilities differ between customers only by
+    their home channel, so the choice probabilities form one (home x channel) table per week
+    and each contact needs one uniform draw (inverse CDF) instead of a Gumbel draw per
+    channel. A capped channel's random excess redraws among the unrestricted channels in
+    proportion to their probabilities, which is the logit's own choice among the remaining
+    alternatives.
     """
     weights = spec.choice
     base = state.constants + weights.quality * conditions.quality + conditions.steering
     probabilities = choice_table(base, weights.habit, conditions.awareness)
-    home = state.home[who]
     choice = _draw(probabilities, home, rng)
     restricted = conditions.cap < 1.0  # validation keeps at least one channel unrestricted
     for channel in np.flatnonzero(restricted):
         chosen = np.flatnonzero(choice == channel)
-        excess = len(chosen) - int(conditions.cap[channel] * len(who))
+        excess = len(chosen) - int(conditions.cap[channel] * len(home))
         if excess <= 0:
             continue
         moved = rng.choice(chosen, size=excess, replace=False)
@@ -276,11 +339,20 @@ def choice_table(
 
 
 def _draw(probabilities: np.ndarray, home: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One categorical draw per customer from row ``home`` of ``probabilities``."""
+    """One categorical draw per customer from row ``home`` of ``probabilities``.
+
+    The channel is the number of the row's cumulative probabilities (float32) at or below a
+    uniform draw, counted one channel at a time from a small lookup per channel: no
+    (contacts x channels) array.
+    """
     cumulative = np.cumsum(probabilities, axis=1).astype(np.float32)
-    cumulative[:, -1] = np.inf  # rounding must never push a draw past the last channel
     draws = rng.random(len(home), dtype=np.float32)
-    return (draws[:, None] >= cumulative[home]).sum(axis=1).astype(np.int8)
+    rows = home.astype(np.intp)  # faster to index with than int8
+    choice = np.zeros(len(home), dtype=np.int8)
+    # The last column is never passed: rounding must never push a draw past the last channel.
+    for column in cumulative.T[:-1]:
+        choice += draws >= column[rows]
+    return choice
 
 
 def _experience(
@@ -291,37 +363,70 @@ def _experience(
     choice: np.ndarray,
     resolved: np.ndarray,
     rng: np.random.Generator,
-) -> None:
-    """Satisfaction moves toward the contact's score (quality, resolution, noise)."""
+) -> np.ndarray:
+    """Satisfaction moves toward the contact's score (quality, resolution, noise).
+
+    Returns each contact's customer's satisfaction afterwards (a customer with two contacts
+    this week keeps one of the two updates).
+    """
     sat = spec.satisfaction
+    channels = len(conditions.quality)
     quality = (sat.resolved_score * conditions.quality).astype(np.float32)
-    score = quality[choice]
-    score[~resolved] *= np.float32(sat.unresolved_factor)
-    score += np.float32(sat.noise) * rng.standard_normal(len(who), dtype=np.float32)
-    np.clip(score, 0.0, 1.0, out=score)
+    # Score per (resolved, channel): row 0 unresolved, row 1 resolved.
+    table = np.concatenate([quality * np.float32(sat.unresolved_factor), quality])
+    index = resolved * channels + choice  # intp
+    if sat.noise > 0:
+        score = table[index]
+        score += np.float32(sat.noise) * rng.standard_normal(len(who), dtype=np.float32)
+        np.clip(score, 0.0, 1.0, out=score)
+    else:
+        score = np.clip(table, 0.0, 1.0)[index]
     current = state.satisfaction[who]
-    state.satisfaction[who] = current + np.float32(sat.smoothing) * (score - current)
+    score -= current
+    score *= np.float32(sat.smoothing)
+    score += current
+    state.satisfaction[who] = score
+    return state.satisfaction[who]  # with repeats, the update that was kept
 
 
 def _learn_habit(
     state: CustomerState,
     spec: Customers,
     who: np.ndarray,
+    home: np.ndarray,
     choice: np.ndarray,
     resolved: np.ndarray,
     rng: np.random.Generator,
 ) -> None:
-    """A resolved contact in another channel may become the new home channel."""
-    moved = resolved & (choice != state.home[who])
-    moved &= rng.random(len(who)) < spec.choice.habit_learning
-    state.home[who[moved]] = choice[moved]
+    """A resolved contact in another channel (``home``: each contact's home channel before
+    this week) may become the new home channel. Only those contacts draw a random number."""
+    learning = spec.choice.habit_learning
+    if learning == 0:
+        return
+    can_switch = np.flatnonzero(resolved & (choice != home))
+    if learning < 1:
+        can_switch = can_switch[rng.random(len(can_switch)) < learning]
+    state.home[who[can_switch]] = choice[can_switch]
 
 
 def _churn(
-    state: CustomerState, spec: Customers, who: np.ndarray, rng: np.random.Generator
-) -> None:
-    """Dissatisfied customers may leave after a contact."""
+    state: CustomerState,
+    spec: Customers,
+    who: np.ndarray,
+    satisfaction: np.ndarray,
+    rng: np.random.Generator,
+) -> int:
+    """Dissatisfied customers may leave after a contact; ``satisfaction`` is each contact's
+    customer's satisfaction after the contact. Returns the number who left."""
     sat = spec.satisfaction
-    unhappy = who[state.satisfaction[who] < sat.churn_below]
+    unhappy = who[satisfaction < sat.churn_below]
     leaving = unhappy[rng.random(len(unhappy)) < sat.churn_rate]
+    if not len(leaving):
+        return 0
+    leaving = np.unique(leaving)
+    leaving = leaving[state.active[leaving]]
     state.active[leaving] = False
+    if state.churned is not None:
+        state.churned.count += len(leaving)
+        state.churned.satisfaction += float(np.sum(state.satisfaction[leaving], dtype=np.float64))
+    return len(leaving)
