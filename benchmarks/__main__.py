@@ -22,7 +22,7 @@ DEFAULT_JSON = ROOT / "benchmarks" / "results" / "latest.json"
 
 FULL = {
     "throughput": [(1_000, 5), (10_000, 5), (100_000, 3), (1_000_000, 2)],
-    "reference": [(1_000, 104, 5, 3), (10_000, 104, 5, 3), (100_000, 4, 3, 1)],
+    "reference": [(1_000, 104, 5, 3), (10_000, 104, 5, 3), (100_000, 104, 3, 1)],
     "cli_repeats": 5,
 }
 QUICK = {

@@ -59,6 +59,8 @@ class ChannelCoupling:
         self.utility_for_all = (steering.product + steering.benefit) * strength
         self.utility_for_newcomers = steering.communication * strength
         self.resolution_gain = PRODUCT_RESOLUTION_GAIN * steering.product
+        #: Per channel: (headcount weight per unit, staffed at all, staffed or 1), on first use.
+        self._staffing: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def freshness(self, state: OrgState) -> np.ndarray:
         """F_u per unit: the mean over the unit's data dependencies of (1 - staleness) for
@@ -76,11 +78,13 @@ class ChannelCoupling:
 
     def conditions(self, state: OrgState, view: np.ndarray) -> ChannelConditions:
         """Quality, resolution, steering and caps of each channel this week."""
-        weight = self.serves * state.headcount
-        staffed = weight.sum(axis=1)
-        safe = np.where(staffed > 0, staffed, 1.0)
-        unit_quality = np.where(staffed > 0, weight @ state.quality / safe, 1.0)
-        channel_view = np.where(staffed > 0, weight @ np.nan_to_num(view) / safe, 0.0)
+        if self._staffing is None:  # headcounts do not change during a run
+            weight = self.serves * state.headcount
+            staffed = weight.sum(axis=1)
+            self._staffing = (weight, staffed > 0, np.where(staffed > 0, staffed, 1.0))
+        weight, staffed, safe = self._staffing
+        unit_quality = np.where(staffed, weight @ state.quality / safe, 1.0)
+        channel_view = np.where(staffed, weight @ np.nan_to_num(view) / safe, 0.0)
         spec = self.spec
         quality = unit_quality + spec.view_quality_gain * channel_view
         resolution = np.clip(
