@@ -279,3 +279,16 @@ def test_the_file_resolves_routes_levers_and_compared_routes(tmp_path: Path) -> 
     assert len(problem.runs("x")) == 4
     # every candidate runs on the same seeds
     assert [r.seed for r in problem.runs("a")] == [r.seed for r in problem.runs("b")]
+
+
+def test_the_shipped_example_plan_is_valid() -> None:
+    from tests.builders import SCENARIOS
+
+    problem = load_plan_search(SCENARIOS / "plans" / "example_plan.yaml")
+    assert list(problem.routes) == [
+        "back_office_first",
+        "front_office_first",
+        "combined",
+        "pilot_then_waves",
+    ]
+    assert len(problem.runs("x")) == 4

@@ -1271,7 +1271,7 @@ def _plan_yaml(search: PlanSearch, row: dict[str, Any]) -> str:
         f"week {row[PEAK]:,.0f}"
     )
     lever_values = {k: row[k] for k in _param_names(search.problem) if k in row and _given(row[k])}
-    lines.append("# Levers: " + ", ".join(f"{k} = {v}" for k, v in lever_values.items()))
+    lines.append("# Levers: " + ", ".join(f"{k} = {_cell(v)}" for k, v in lever_values.items()))
     data = search.plans[row["plan"]]
     return "\n".join(lines) + "\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
@@ -1361,7 +1361,7 @@ def _report(search: PlanSearch) -> str:
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, float):
+    if isinstance(value, float | np.floating):
         return "–" if math.isnan(value) else f"{value:.3g}"
     return str(value)
 
