@@ -20,6 +20,9 @@ The public face::
     calibration.estimates    # posterior median and 90% interval per parameter
     projection = changesim.project(calibration)   # the rollout, given what the pilot showed
 
+    search = changesim.optimise("scenarios/plans/example_plan.yaml", trials=40)
+    search.front             # the best plans within the budget, robust to what is uncertain
+
     model = changesim.ChangeModel(scenario, rng=1)   # the Mesa model, one step = one week
 
 The layers, each importing only those before it: ``scenario`` (files and their schema),
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
     )
     from changesim.experiments.analyze import analyze
     from changesim.experiments.calibration import Calibration, calibrate, load_calibration
+    from changesim.experiments.plan_search import PlanSearch, load_plan_search, optimise
     from changesim.experiments.projection import Projection, project
     from changesim.model.change_model import ChangeModel
     from changesim.model.rules import RuleInputs
@@ -71,6 +75,9 @@ _LAZY = {
     "Calibration": "changesim.experiments.calibration",
     "calibrate": "changesim.experiments.calibration",
     "load_calibration": "changesim.experiments.calibration",
+    "PlanSearch": "changesim.experiments.plan_search",
+    "load_plan_search": "changesim.experiments.plan_search",
+    "optimise": "changesim.experiments.plan_search",
     "Projection": "changesim.experiments.projection",
     "project": "changesim.experiments.projection",
     "compare": "changesim.experiments",
@@ -84,6 +91,7 @@ __all__ = [
     "ChangeModel",
     "Comparison",
     "Experiment",
+    "PlanSearch",
     "Projection",
     "RuleInputs",
     "RunResult",
@@ -96,7 +104,9 @@ __all__ = [
     "compare",
     "load_calibration",
     "load_experiment",
+    "load_plan_search",
     "load_scenario",
+    "optimise",
     "project",
     "register_intervention",
     "register_network",

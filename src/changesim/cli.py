@@ -1,5 +1,5 @@
-"""The ``changesim`` command line: validate, schema, run, compare, sweep, calibrate, project,
-analyze, app.
+"""The ``changesim`` command line: validate, schema, run, compare, sweep, calibrate, optimise,
+project, analyze, app.
 
 A thin caller of the library: it parses arguments, calls :func:`changesim.load_scenario`,
 :func:`changesim.simulate` or :func:`changesim.compare`, and prints. Heavy libraries (Mesa,
@@ -328,6 +328,42 @@ def calibrate(
     for line in result.summary_lines():
         typer.echo(line)
     typer.echo(f"wrote estimates.csv, correlation.csv, fit.png and more to {out}/")
+
+
+@app.command()
+def optimise(
+    file: Annotated[Path, typer.Argument(metavar="PLAN", help="Plan-search YAML file.")],
+    out: OutDir,
+    trials: Annotated[
+        int, typer.Option(min=1, help="Trials in total, the stored ones included.")
+    ] = 50,
+    workers: Workers = None,
+    dask_local: DaskLocal = None,
+    scheduler: Scheduler = None,
+    force: Annotated[
+        bool, typer.Option(help="Delete another plan search found in OUT and start afresh.")
+    ] = False,
+) -> None:
+    """Search for the change plan that holds up best across what is uncertain, within the
+    budget: the best plan or the Pareto front, each as a scenario file, and a comparison with
+    the routes on the same seeds, in OUT.
+
+    Every finished trial is kept in OUT (study.log, trials/); the same command after an
+    interruption, or with a larger --trials, continues from there.
+    """
+    from changesim.experiments.plan_search import load_plan_search
+    from changesim.experiments.plan_search import optimise as run_search
+
+    problem = _guard(lambda: load_plan_search(file))
+    result = _on_executor(
+        (workers, dask_local, scheduler),
+        lambda executor, progress: run_search(
+            problem, out, trials=trials, executor=executor, force=force, progress=progress
+        ),
+    )
+    for line in result.summary_lines():
+        typer.echo(line)
+    typer.echo(f"wrote front.csv, front.png, plans/ and report.md to {out}/")
 
 
 @app.command()

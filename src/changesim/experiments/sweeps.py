@@ -143,13 +143,25 @@ def load_experiment(
 
 def _read(path: Path) -> dict[str, Any]:
     """The experiment file as a mapping, read within the bounds of scenario files."""
+    return read_mapping(path, "experiment file")
+
+
+def read_mapping(path: Path, what: str) -> dict[str, Any]:
+    """A YAML file of keys and values (an experiment or plan-search file, ``what``), read
+    within the bounds of scenario files.
+
+    Raises
+    ------
+    ScenarioError
+        For a missing or unreadable file, YAML that does not parse, and anything but a mapping.
+    """
 
     def refuse(message: str) -> ScenarioError:
         return ScenarioError([Problem(str(path), "", message, has_value=False)])
 
     problem = file_problem(path)
     if problem is not None:
-        raise refuse("no such experiment file" if problem == "no such file" else problem)
+        raise refuse(f"no such {what}" if problem == "no such file" else problem)
     try:
         data = read_yaml_text(path.read_text(encoding="utf-8"))
     except (YamlLimit, UnicodeDecodeError, OSError) as error:
@@ -159,7 +171,10 @@ def _read(path: Path) -> dict[str, Any]:
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise refuse(f"not valid YAML{where}") from None
     if not isinstance(data, dict):
-        raise refuse("an experiment must be a mapping of keys to values")
+        raise refuse(
+            f"{'an' if what[0] in 'aeiou' else 'a'} {what.removesuffix(' file')} must "
+            "be a mapping of keys to values"
+        )
     return data
 
 
