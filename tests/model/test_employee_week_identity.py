@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from changesim import ChangeModel
-from changesim.model import adoption, influence
+from changesim.model import adoption, change_model, influence
 from changesim.model.rules import RuleInputs
 from changesim.model.state import NOT_YET
 from tests.builders import SCENARIOS, load_example, read_yaml, route_of
@@ -119,7 +119,26 @@ def old_adopt(state, rule, spec, rng, factor=None):
     state.adopt(adopters)
 
 
+def old_update_quality(state, spec):
+    share = state.adopted_share()
+    learners = np.flatnonzero(state.adopted & (state.adoption_week < state.week))
+    taught = 1.0 - state.lessons
+    remaining = np.exp(-(1.0 + state.learning_boost) / (spec.learning_weeks * taught))
+    state.proficiency[learners] = (
+        1.0 - (1.0 - state.proficiency[learners]) * remaining[state.unit[learners]]
+    )
+    count = state.adopted_count
+    total = state.per_unit(state.proficiency)
+    learned = np.divide(total, count, out=np.zeros(len(share)), where=count > 0)
+    adopter_quality = spec.learning_start + (spec.new_level - spec.learning_start) * learned
+    mixing = spec.mixing_penalty * taught * (1.0 - state.redesign) * 4.0 * share * (1.0 - share)
+    state.quality = np.maximum((1.0 - share) + share * adopter_quality - mixing, 0.0)
+    cut = (state.cutover_week == NOT_YET) & (share >= spec.cutover_share)
+    state.cutover_week[cut] = state.week
+
+
 OLD_STAGES = {
+    (change_model, "update_quality"): old_update_quality,
     (influence, "social_influence"): old_social_influence,
     (influence, "demonstration"): old_demonstration,
     (influence, "change_fatigue"): old_change_fatigue,

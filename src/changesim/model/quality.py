@@ -19,12 +19,16 @@ def update_quality(state: OrgState, spec: Quality) -> None:
     week its adopted share reaches ``spec.cutover_share``.
     """
     share = state.adopted_share()
-    learners = np.flatnonzero(state.adopted & (state.adoption_week < state.week))
+    learners = state.adopted & (state.adoption_week < state.week)
     taught = 1.0 - state.lessons  # per unit; lessons are below 1 (lesson_transfer <= 0.9)
     remaining = np.exp(-(1.0 + state.learning_boost) / (spec.learning_weeks * taught))
-    state.proficiency[learners] = (
-        1.0 - (1.0 - state.proficiency[learners]) * remaining[state.unit[learners]]
-    )
+    # P = 1 - (1 - P) * remaining for learners, in place over everyone: the others (not
+    # adopted, or adopted this week) have P = 0 and are multiplied back to exactly 0.
+    proficiency = state.proficiency
+    np.subtract(1.0, proficiency, out=proficiency)
+    proficiency *= state.of_units(remaining)
+    np.subtract(1.0, proficiency, out=proficiency)
+    proficiency *= learners
     count = state.adopted_count
     total = state.per_unit(state.proficiency)  # non-adopters have proficiency 0
     learned = np.divide(total, count, out=np.zeros(len(share)), where=count > 0)
