@@ -49,6 +49,15 @@ MODULES: dict[str, list[str]] = {
     "analysis/abc.py": ["tests/analysis/test_abc.py"],
     "build/observed.py": ["tests/build/test_observed.py"],
     "scenario/paths.py": ["tests/scenario/test_paths.py"],
+    "model/exposure.py": ["tests/model/test_exposure.py"],
+    "model/influence.py": [
+        "tests/model/test_influence.py",
+        "tests/model/test_employee_week_identity.py",
+    ],
+    "model/quality.py": [
+        "tests/model/test_quality.py",
+        "tests/model/test_employee_week_identity.py",
+    ],
 }
 
 #: mutmut's exit codes per mutant, as it reports them.

@@ -43,7 +43,7 @@ def test_exposure_follows_adoptions_reversions_new_weights_and_new_ties(
             exposure.changed(back, -1.0)
         if week % 7 == 3:  # champions weigh more: a new weight array
             weights = 1.0 + 4.5 * (rng.random(n) < 0.05)
-        if week == 17 and not complete:  # cross-unit ties: a new network
+        if week == 19 and not complete:  # cross-unit ties: a new network, same weights
             network = OrgNetwork(
                 n,
                 adjacency_from_edges(
@@ -85,3 +85,56 @@ def test_many_changes_are_counted_afresh_and_give_the_same_share():
     np.testing.assert_allclose(
         exposure.share(network, weights, adopted, np.arange(n)), fresh(network, weights, adopted)
     )
+
+
+def counting_products(network: OrgNetwork) -> list[int]:
+    """Count the network's full products from now on (one entry per call)."""
+    calls: list[int] = []
+    product = network.neighbour_total
+
+    def counted(values: np.ndarray) -> np.ndarray:
+        calls.append(1)
+        return product(values)
+
+    network.neighbour_total = counted  # type: ignore[method-assign]
+    return calls
+
+
+def test_a_few_changes_are_corrected_without_a_fresh_product():
+    rng = np.random.default_rng(5)
+    n = 400
+    network = random_network(n, rng)
+    weights, adopted = np.ones(n), np.zeros(n, dtype=bool)
+    exposure = Exposure(incremental_from=0)
+    exposure.share(network, weights, adopted, np.arange(n))
+    calls = counting_products(network)
+    limit = int(RECOUNT_SHARE * n)  # up to a quarter of the network: corrected
+    adopted[:limit] = True
+    exposure.changed(np.arange(limit), 1.0)
+    corrected = exposure.share(network, weights, adopted, np.arange(n))
+    assert calls == []
+    np.testing.assert_allclose(corrected, fresh(network, weights, adopted))
+    adopted[limit : 2 * limit + 1] = True  # more than a quarter: counted afresh
+    exposure.changed(np.arange(limit, 2 * limit + 1), 1.0)
+    exposure.share(network, weights, adopted, np.arange(n))
+    assert len(calls) == 2  # the check against ``fresh`` made one
+
+
+def test_small_networks_are_counted_afresh_every_time():
+    rng = np.random.default_rng(6)
+    n = 300
+    network = random_network(n, rng)
+    weights, adopted = np.ones(n), np.zeros(n, dtype=bool)
+    exposure = Exposure(incremental_from=network.adjacency.nnz + 1)
+    exposure.share(network, weights, adopted, np.arange(n))
+    calls = counting_products(network)
+    adopted[:3] = True
+    exposure.changed(np.arange(3), 1.0)
+    exposure.share(network, weights, adopted, np.arange(n))
+    assert len(calls) == 1
+    large = Exposure(incremental_from=network.adjacency.nnz)  # exactly at the limit: corrected
+    large.share(network, weights, adopted, np.arange(n))
+    adopted[3:6] = True
+    large.changed(np.arange(3, 6), 1.0)
+    large.share(network, weights, adopted, np.arange(n))
+    assert len(calls) == 2
