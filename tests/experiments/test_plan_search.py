@@ -13,16 +13,9 @@ import yaml
 
 import changesim
 from changesim.experiments.executors import ProcessExecutor, SerialExecutor
-from changesim.experiments.plan_search import (
-    Scores,
-    load_plan_search,
-    optimise,
-    pareto,
-    regrets,
-    search_values,
-    trial_name,
-)
-from changesim.experiments.plan_spec import PlanSpec
+from changesim.experiments.plans import PlanSpec, load_plan_search, optimise
+from changesim.experiments.plans.scoring import Scores, pareto, regrets, search_values
+from changesim.experiments.plans.store import trial_name
 from tests.builders import BO, WEB, org
 
 #: Two communications of equal cost (6 weeks x 1,000): a strong one and a weak one.
