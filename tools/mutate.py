@@ -49,6 +49,7 @@ MODULES: dict[str, list[str]] = {
     "analysis/abc.py": ["tests/analysis/test_abc.py"],
     "build/observed.py": ["tests/build/test_observed.py"],
     "scenario/paths.py": ["tests/scenario/test_paths.py"],
+    "experiments/plans/scoring.py": ["tests/experiments/test_plan_scoring.py"],
 }
 
 #: mutmut's exit codes per mutant, as it reports them.

@@ -14,8 +14,7 @@ import yaml
 
 import changesim
 from changesim.experiments.executors import ProcessExecutor, SerialExecutor
-from changesim.experiments.plans import PlanSpec, load_plan_search, optimise
-from changesim.experiments.plans.scoring import Scores, pareto, regrets, search_values
+from changesim.experiments.plans import load_plan_search, optimise
 from changesim.experiments.plans.store import trial_name
 from tests.builders import BO, WEB, org
 
@@ -325,50 +324,6 @@ def test_a_plan_that_wins_in_one_scenario_only_ranks_below_a_steady_one(
     assert set(result.trials["route"]) == {"early", "steady"}
     assert result.best is not None
     assert result.best["route"] == "steady"
-
-
-def test_mean_and_quantile_can_disagree() -> None:
-    """A plan best on average but bad in two cases in ten loses under the 90% quantile."""
-    spec = PlanSpec.model_validate(
-        {
-            "base": "x.yaml",
-            "levers": {"adoption.q": {"low": 0, "high": 1}},
-            "objectives": {"weeks_to_80": None},
-            "robustness": {"measure": "quantile", "level": 0.9},
-        }
-    )
-    gamble = np.array([1.0] * 8 + [20.0] * 2)[:, None]
-    steady = np.full((10, 1), 5.0)
-    found = {
-        name: Scores(values, values.reshape(10, 1, 1).mean(axis=1), 0.0, 0.0)
-        for name, values in (("gamble", gamble), ("steady", steady))
-    }
-    assert gamble.mean() < steady.mean()
-    assert search_values(spec, found["steady"]) < search_values(spec, found["gamble"])
-
-
-def test_regret_is_the_shortfall_against_the_best_in_each_scenario() -> None:
-    spec = PlanSpec.model_validate(
-        {
-            "base": "x.yaml",
-            "levers": {"adoption.q": {"low": 0, "high": 1}},
-            "objectives": {"weeks_to_80": "minimise", "mean_satisfaction": "maximise"},
-            "robustness": {"measure": "regret"},
-        }
-    )
-    # candidates x scenarios x objectives
-    means = np.array(
-        [
-            [[10.0, 0.7], [30.0, 0.6]],
-            [[12.0, 0.8], [14.0, 0.5]],
-        ]
-    )
-    assert regrets(spec, means) == pytest.approx(np.array([[16.0, 0.1], [2.0, 0.1]]))
-
-
-def test_pareto_keeps_the_rows_nothing_beats() -> None:
-    losses = np.array([[1, 5], [2, 2], [3, 3], [5, 1], [1, 5]], dtype=float)
-    assert list(pareto(losses)) == [0, 1, 3, 4]
 
 
 # --------------------------------------------------------------------------- the file
