@@ -135,7 +135,8 @@ def test_the_quantile_is_the_value_that_level_of_the_runs_do_at_least_as_well_as
     rng = np.random.default_rng(2)
     for _ in range(CASES // 10):
         values = rng.normal(size=(int(rng.integers(2, 30)), 2))
-        got = search_values(two_objectives("quantile", level), found(values))
+        per_scenario = rng.normal(size=(3, 2))  # not what the quantile of the runs reads
+        got = search_values(two_objectives("quantile", level), found(values, per_scenario))
         assert got[0] == pytest.approx(np.quantile(values[:, 0], q))
         assert got[1] == pytest.approx(np.quantile(values[:, 1], 1 - q))
         assert np.mean(values[:, 0] <= got[0] + 1e-12) >= q - 1 / len(values)
@@ -296,12 +297,15 @@ def test_the_best_plans_come_first_ties_to_the_earlier_trial() -> None:
         feasible=[True, True, True, True, True, False, True, True],
         state=["complete"] * 6 + ["fail", "complete"],
     )
+    # a lever of one route only: NaN in the trials of the other route
+    trials["back:route.gap_weeks"] = [4, np.nan, 6, np.nan, np.nan, 2, 3, 5]
     front = reported_front(plan_spec(report={"top": 4}), trials)
     # trial 5 is over the budget, 6 did not complete, 2 has no value
     assert list(front["trial"]) == [3, 7, 1, 4]  # 1 and 4 tie: the earlier first
     assert list(front["rank"]) == [1, 2, 3, 4]
     assert list(front["plan"]) == ["plan-01", "plan-02", "plan-03", "plan-04"]
-    assert list(front.columns[:2]) == ["rank", "plan"]
+    assert list(front.columns) == ["rank", "plan", *trials.columns]
+    assert list(front.index) == [0, 1, 2, 3]
 
 
 def test_a_maximised_objective_ranks_the_largest_first_except_under_regret() -> None:
@@ -335,9 +339,16 @@ def test_several_objectives_report_the_front_thinned_evenly_along_the_first() ->
     assert list(reported_front(spec, trials)["weeks_to_80"]) == reported(5)  # default top 5
 
 
-def test_no_feasible_plan_gives_an_empty_front_with_its_columns() -> None:
-    trials = trials_table([(1.0,), (2.0,)], feasible=[False, False])
-    front = reported_front(plan_spec(), trials)
+@pytest.mark.parametrize("names", [("weeks_to_80",), ("weeks_to_80", "final_adopted_share")])
+def test_no_feasible_plan_gives_an_empty_front_with_its_columns(names: tuple[str, ...]) -> None:
+    trials = trials_table([(1.0, 0.5)[: len(names)]] * 2, names=names, feasible=[False, False])
+    front = reported_front(plan_spec(objectives=dict.fromkeys(names)), trials)
     assert front.empty
-    assert list(front.columns[:2]) == ["rank", "plan"]
-    assert set(trials.columns) <= set(front.columns)
+    assert list(front.columns) == ["rank", "plan", *trials.columns]
+
+
+def test_pareto_of_no_rows_is_no_indices() -> None:
+    losses = np.empty((0, 2))
+    front = pareto(losses)
+    assert front.dtype.kind == "i"
+    assert losses[front].shape == (0, 2)  # usable as indices

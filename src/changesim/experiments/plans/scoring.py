@@ -109,7 +109,7 @@ def regrets(spec: PlanSpec, means: np.ndarray) -> np.ndarray:
         Shape (candidates, objectives); 0 for a candidate that is best in every scenario.
     """
     loss = means * loss_signs(spec)
-    behind = loss - loss.min(axis=0, keepdims=True)
+    behind = loss - loss.min(axis=0)
     return np.quantile(behind, spec.robustness.resolved_level(), axis=1)
 
 
@@ -155,12 +155,8 @@ def reported_front(spec: PlanSpec, trials: pd.DataFrame) -> pd.DataFrame:
     names = spec.objective_names()
     ok = trials[(trials["feasible"] == True) & (trials["state"] == "complete")]  # noqa: E712
     ok = ok.dropna(subset=names)
-    if ok.empty:
-        out = ok.copy()
-        out.insert(0, "plan", [])
-        out.insert(0, "rank", [])
-        return out
-    losses = ok[names].to_numpy(dtype=float) * np.where(lower_is_better(spec), 1.0, -1.0)
+    values = ok[names].to_numpy(dtype=float)
+    losses = np.where(lower_is_better(spec), values, -values)
     if len(names) == 1:
         order = np.lexsort((ok["trial"].to_numpy(), losses[:, 0]))
         chosen = order[: spec.report.top]
