@@ -58,6 +58,7 @@ MODULES: dict[str, list[str]] = {
         "tests/model/test_quality.py",
         "tests/model/test_employee_week_identity.py",
     ],
+    "experiments/plans/scoring.py": ["tests/experiments/test_plan_scoring.py"],
 }
 
 #: mutmut's exit codes per mutant, as it reports them.

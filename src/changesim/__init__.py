@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     )
     from changesim.experiments.analyze import analyze
     from changesim.experiments.calibration import Calibration, calibrate, load_calibration
-    from changesim.experiments.plan_search import PlanSearch, load_plan_search, optimise
+    from changesim.experiments.plans import PlanSearch, load_plan_search, optimise
     from changesim.experiments.projection import Projection, project
     from changesim.model.change_model import ChangeModel
     from changesim.model.rules import RuleInputs
@@ -75,9 +75,9 @@ _LAZY = {
     "Calibration": "changesim.experiments.calibration",
     "calibrate": "changesim.experiments.calibration",
     "load_calibration": "changesim.experiments.calibration",
-    "PlanSearch": "changesim.experiments.plan_search",
-    "load_plan_search": "changesim.experiments.plan_search",
-    "optimise": "changesim.experiments.plan_search",
+    "PlanSearch": "changesim.experiments.plans",
+    "load_plan_search": "changesim.experiments.plans",
+    "optimise": "changesim.experiments.plans",
     "Projection": "changesim.experiments.projection",
     "project": "changesim.experiments.projection",
     "compare": "changesim.experiments",

@@ -351,8 +351,8 @@ def optimise(
     Every finished trial is kept in OUT (study.log, trials/); the same command after an
     interruption, or with a larger --trials, continues from there.
     """
-    from changesim.experiments.plan_search import load_plan_search
-    from changesim.experiments.plan_search import optimise as run_search
+    from changesim.experiments.plans import load_plan_search
+    from changesim.experiments.plans import optimise as run_search
 
     problem = _guard(lambda: load_plan_search(file))
     result = _on_executor(
