@@ -7,7 +7,10 @@ import numpy as np
 import pandas as pd
 
 import changesim
-from tests.builders import BACK, cutover, load_example, route_of, unit_rows
+from changesim import ChangeModel
+from changesim.model import influence
+from changesim.model.state import NOT_YET
+from tests.builders import BACK, cutover, load_example, org, route_of, unit_rows
 
 EXPERIENCED = {"channel_steering": 1.0, "uniform_customer_view": 1.0}
 
@@ -69,3 +72,93 @@ def test_without_demonstration_experience_leaves_readiness_unchanged():
         np.testing.assert_array_equal(e["readiness_mean"], i["readiness_mean"])
         # Not vacuous: the waiting units' readiness still moves (social influence).
         assert e["readiness_mean"].iloc[-1] != e["readiness_mean"].iloc[0]
+
+
+# --- the stages on a hand-set state ----------------------------------------------------------
+
+THREE_UNITS = [
+    {"name": "bo", "kind": "back_office", "headcount": 10},
+    {"name": "web", "kind": "front_office", "channel": "web", "headcount": 10},
+    {"name": "desk", "kind": "front_office", "channel": "desk", "headcount": 10},
+]
+
+
+def hand_state():
+    """Three units of ten; nothing opened, nobody adopted; readiness 0.2 .. 0.8."""
+    scenario = changesim.load_scenario(
+        org(THREE_UNITS, network={"kind": "small_world", "degree": 4, "rewire": 0.1})
+    )
+    model = ChangeModel(scenario, rng=1, agents=False)
+    state = model.state
+    state.opened_week[:] = NOT_YET
+    state.in_scope[:] = False
+    state.readiness[:] = np.linspace(0.2, 0.8, state.size)
+    return model, state
+
+
+def pilot_shown(state, quality: float) -> None:
+    """Unit 0 opened and cut over, working at ``quality``; units 1 and 2 wait."""
+    state.opened_week[0] = 0
+    state.in_scope[:10] = True
+    state.cutover_week[0] = 3
+    state.quality[:] = [quality, 1.0, 1.0]
+
+
+def test_demonstration_counts_a_pilot_between_nothing_and_everything():
+    model, state = hand_state()
+    spec, experience = model.settings.quality, model.settings.organisation.experience
+    strength = experience.demonstration * (1 + experience.experience_multiplier * experience.level)
+    assert 0 < strength < 1  # not vacuous, and the cap does not bind
+    cases = {  # the pilot's quality: what it shows (its climb from a fresh adopter's level)
+        spec.learning_start - 0.2: 0.0,  # below a fresh adopter's level: nothing, not less
+        (spec.learning_start + spec.new_level) / 2: 0.5,
+        spec.new_level: 1.0,  # all the way: a full demonstration
+        spec.new_level + 0.3: 1.0,  # above it: still a full one, not more
+    }
+    for quality, shown in cases.items():
+        _, state = hand_state()
+        pilot_shown(state, quality)
+        before = state.readiness.copy()
+        influence.demonstration(state, experience, spec)
+        rate = min(1.0, strength * shown)
+        np.testing.assert_allclose(state.readiness[:10], before[:10])  # the pilot itself
+        np.testing.assert_allclose(state.readiness[10:], before[10:] + rate * (1 - before[10:]))
+
+
+def test_demonstration_rate_is_capped_at_one():
+    model, state = hand_state()
+    experience = model.settings.organisation.experience.model_copy(
+        update={"demonstration": 5.0, "experience_multiplier": 0.0}
+    )
+    pilot_shown(state, model.settings.quality.new_level)
+    influence.demonstration(state, experience, model.settings.quality)
+    np.testing.assert_array_equal(state.readiness[10:], 1.0)
+
+
+def test_fatigue_rate_is_capped_at_one_and_spares_adopters():
+    model, state = hand_state()
+    state.opened_week[:] = 0  # three units changing at once: two extra
+    state.in_scope[:] = True
+    state.adopt(np.array([0, 15]))
+    before = state.resistance.copy()
+    spec = model.settings.influence.model_copy(update={"fatigue": 0.9})
+    influence.change_fatigue(state, spec)
+    np.testing.assert_array_equal(state.resistance[[0, 15]], before[[0, 15]])
+    others = np.setdiff1d(np.arange(state.size), [0, 15])
+    np.testing.assert_array_equal(state.resistance[others], 1.0)  # rate min(1, 0.9 * 2) = 1
+
+
+def test_social_influence_at_rate_one_takes_the_neighbours_mean_and_spares_the_isolated():
+    model, state = hand_state()
+    spec = model.settings.influence.model_copy(update={"readiness_influence": 1.0})
+    adjacency = state.network.adjacency.tolil()
+    adjacency[5, :] = 0  # employee 5 has no ties
+    adjacency[:, 5] = 0
+    state.network = type(state.network)(state.size, adjacency.tocsr())
+    before = state.readiness.copy()
+    influence.social_influence(state, spec)
+    assert state.readiness[5] == before[5]
+    tied = np.setdiff1d(np.arange(state.size), [5])
+    matrix = state.network.adjacency.toarray()
+    expected = matrix @ before / matrix.sum(axis=1).clip(1)
+    np.testing.assert_allclose(state.readiness[tied], expected[tied])
