@@ -6,6 +6,7 @@ Run as ``python -m benchmarks.cases KIND --employees N ...``; prints one JSON re
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import statistics
@@ -63,6 +64,7 @@ def time_model(scenario, repeats: int, seed: int = 1) -> tuple[list[float], list
             setups.append(built - start)
             runs.append(done - built)
         del model  # before the next is built: the peak is one model's, not two
+        gc.collect()  # the model and its Mesa parts refer to each other
     return setups, runs
 
 
