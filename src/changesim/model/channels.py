@@ -84,7 +84,8 @@ class ChannelCoupling:
             self._staffing = (weight, staffed > 0, np.where(staffed > 0, staffed, 1.0))
         weight, staffed, safe = self._staffing
         unit_quality = np.where(staffed, weight @ state.quality / safe, 1.0)
-        channel_view = np.where(staffed, weight @ np.nan_to_num(view) / safe, 0.0)
+        seen = np.where(self.front, view, 0.0)  # back-office units have no view (NaN)
+        channel_view = np.where(staffed, weight @ seen / safe, 0.0)
         spec = self.spec
         quality = unit_quality + spec.view_quality_gain * channel_view
         resolution = np.clip(
