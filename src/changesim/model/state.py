@@ -131,6 +131,8 @@ class OrgState:
         """Mark ``employees`` (indices or mask of non-adopters) as adopters from this week."""
         if employees.dtype == bool:
             employees = np.flatnonzero(employees)
+        if len(employees) == 0:  # a quiet week: nothing to write
+            return
         self.adopted_count += np.bincount(self.unit[employees], minlength=len(self.headcount))
         self.adopted[employees] = True
         self.adoption_week[employees] = self.week
@@ -139,6 +141,8 @@ class OrgState:
 
     def revert(self, employees: np.ndarray) -> None:
         """Return ``employees`` (indices of adopters) to the old way; what they learned is lost."""
+        if len(employees) == 0:
+            return
         self.adopted_count -= np.bincount(self.unit[employees], minlength=len(self.headcount))
         self.adopted[employees] = False
         self.adoption_week[employees] = NOT_YET
