@@ -49,6 +49,7 @@ MODULES: dict[str, list[str]] = {
     "analysis/abc.py": ["tests/analysis/test_abc.py"],
     "build/observed.py": ["tests/build/test_observed.py"],
     "scenario/paths.py": ["tests/scenario/test_paths.py"],
+    "build/betweenness.py": ["tests/build/test_betweenness.py"],
     "model/exposure.py": ["tests/model/test_exposure.py"],
     "model/influence.py": [
         "tests/model/test_influence.py",
