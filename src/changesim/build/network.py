@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from changesim.build.banded import BandedAdjacency
 from changesim.build.population import Employees
 from changesim.build.tables import edge_list_indices
 from changesim.registry import NETWORKS, register_network
@@ -29,6 +30,11 @@ from changesim.scenario.network import (
 if TYPE_CHECKING:
     import networkx as nx
 
+#: Networks with fewer ties (both directions) take the plain CSR product. Measured on the
+#: scaled example (small world, degree 10): as fast at 1,000,000 ties (100,000 employees, the
+#: values fit in the core's cache), 1.6x faster at 2,000,000 and at 10,000,000.
+BANDED_FROM_TIES = 1_500_000
+
 
 @dataclass
 class OrgNetwork:
@@ -43,9 +49,13 @@ class OrgNetwork:
     _weights: np.ndarray | None = field(default=None, repr=False)
     _weighted_degree: np.ndarray | None = field(default=None, repr=False)
     _uniform: bool = field(default=False, repr=False)  # every weight in ``_weights`` is 1
+    _all_tied: bool = field(default=False, repr=False)  # every weighted degree is above 0
     #: Betweenness as estimated by the first choice by betweenness on this network (see
     #: :func:`changesim.build.selection.choose_employees`); a network with new ties has none.
     betweenness_estimate: np.ndarray | None = field(default=None, repr=False)
+    #: Products on networks with at least this many ties (both directions) use the banded split.
+    banded_from: int = field(default=BANDED_FROM_TIES, repr=False)
+    _banded: BandedAdjacency | None = field(default=None, repr=False)
 
     def degree(self) -> np.ndarray:
         """Number of ties of each employee."""
@@ -71,6 +81,9 @@ class OrgNetwork:
         # Weights of 1 leave the values as they are (and 1.0 * x == x exactly).
         uniform = self._uniform and values.dtype == np.float64
         total = self.neighbour_total(values if uniform else weights * values)
+        if self._all_tied:  # nobody isolated: the sums become the means in place
+            total /= total_w
+            return total
         if np.ndim(isolated) == 0:
             out = np.full(self.size, float(isolated))
         else:
@@ -79,10 +92,19 @@ class OrgNetwork:
         return out
 
     def neighbour_total(self, values: np.ndarray) -> np.ndarray:
-        """Per employee, the sum of ``values`` over its neighbours, ``A @ values``."""
+        """Per employee, the sum of ``values`` over its neighbours, ``A @ values``.
+
+        On networks of at least ``banded_from`` ties the product runs on the matrix split into
+        full diagonals and a correction (:mod:`changesim.build.banded`), built at the first
+        call; it agrees with the CSR product to rounding.
+        """
         if self.adjacency is None:
             return values.sum() - values
-        return self.adjacency @ values
+        if self.adjacency.nnz < self.banded_from:
+            return self.adjacency @ values
+        if self._banded is None:
+            self._banded = BandedAdjacency.split(self.adjacency)
+        return self._banded.matvec(values)
 
     def neighbour_sums(self, employees: np.ndarray, amounts: np.ndarray) -> np.ndarray:
         """Per employee, the sum of ``amounts`` over its neighbours among ``employees``.
@@ -110,7 +132,14 @@ class OrgNetwork:
             self._weights = weights
             self._weighted_degree = self.neighbour_total(weights)
             self._uniform = bool(np.all(weights == 1.0))
+            self._all_tied = bool(np.all(self._weighted_degree > 0))
         return self._weighted_degree
+
+    def everyone_tied(self, weights: np.ndarray) -> bool:
+        """True when every employee has neighbours of positive total weight (under ``weights``),
+        so that no neighbour mean needs the value for the isolated."""
+        self.weighted_degree(weights)
+        return self._all_tied
 
     def with_ties(self, sources: np.ndarray, targets: np.ndarray) -> OrgNetwork:
         """A copy with extra undirected ties (no effect on the complete graph)."""
@@ -122,6 +151,7 @@ class OrgNetwork:
             adjacency_from_edges(
                 np.concatenate([coo.row, sources]), np.concatenate([coo.col, targets]), self.size
             ),
+            banded_from=self.banded_from,
         )
 
     def to_networkx(self) -> nx.Graph:

@@ -64,6 +64,8 @@ class Exposure:
         """
         count = self._current_count(network, weights, adopted)
         degree = network.weighted_degree(weights)[employees]
+        if network.everyone_tied(weights):
+            return count[employees] / degree
         out = np.zeros(len(employees))
         np.divide(count[employees], degree, out=out, where=degree > 0)
         return out

@@ -57,7 +57,11 @@ AdoptionRule = Callable[[RuleInputs], np.ndarray]
 
 def bass_probability(p: np.ndarray | float, q: np.ndarray | float, f: np.ndarray) -> np.ndarray:
     """Weekly adoption probability 1 - (1 - p)(1 - q f) of the discrete Bass model."""
-    return 1.0 - (1.0 - p) * (1.0 - q * f)
+    probability = np.multiply(q, f)  # one new array, then in place: the same roundings
+    np.subtract(1.0, probability, out=probability)
+    probability *= np.subtract(1.0, p)
+    np.subtract(1.0, probability, out=probability)
+    return probability
 
 
 def bass(inputs: RuleInputs) -> np.ndarray:
@@ -73,7 +77,12 @@ def threshold(inputs: RuleInputs) -> np.ndarray:
 
 def readiness_multiplier(readiness: np.ndarray, resistance: np.ndarray, k: float) -> np.ndarray:
     """m = logistic(k (r - s)): how far readiness outweighs resistance, in (0, 1)."""
-    return 1.0 / (1.0 + np.exp(-k * (readiness - resistance)))
+    m = np.subtract(readiness, resistance)  # one new array, then in place: the same roundings
+    m *= -k
+    np.exp(m, out=m)
+    m += 1.0
+    np.divide(1.0, m, out=m)
+    return m
 
 
 def readiness(inputs: RuleInputs) -> np.ndarray:
