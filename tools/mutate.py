@@ -50,6 +50,7 @@ MODULES: dict[str, list[str]] = {
     "build/observed.py": ["tests/build/test_observed.py"],
     "scenario/paths.py": ["tests/scenario/test_paths.py"],
     "build/betweenness.py": ["tests/build/test_betweenness.py"],
+    "build/banded.py": ["tests/build/test_banded.py"],
     "model/exposure.py": ["tests/model/test_exposure.py"],
     "model/influence.py": [
         "tests/model/test_influence.py",

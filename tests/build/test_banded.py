@@ -8,11 +8,13 @@ later.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from changesim.build.banded import BandedAdjacency
+from changesim.build.banded import BandedAdjacency, _row_chunks
 from changesim.build.network import OrgNetwork, adjacency_from_edges, build_network
 from changesim.build.population import Employees
 from changesim.scenario.network import (
@@ -156,3 +158,26 @@ def test_split_in_blocks_of_rows_is_the_split_at_once(chunk_ties):
     blocks = BandedAdjacency.split(adjacency, chunk_ties=chunk_ties)
     assert blocks.offsets == whole.offsets
     assert (blocks.correction != whole.correction).nnz == 0
+
+
+@pytest.mark.parametrize("ties", [1, 9, 100, 10_000])
+def test_row_blocks_cover_every_row_once_with_about_the_asked_entries(ties):
+    indptr = networks()["small_world"].indptr
+    n, entries = len(indptr) - 1, int(indptr[-1])
+    chunks = _row_chunks(indptr, ties)
+    assert chunks[0][0] == 0
+    assert chunks[-1][1] == n
+    assert all(a == b for (_, a), (b, _) in itertools.pairwise(chunks))
+    assert all(first < after for first, after in chunks)
+    widest_row = int(np.diff(indptr).max())
+    sizes = [int(indptr[after] - indptr[first]) for first, after in chunks]
+    assert max(sizes) < ties + widest_row  # a block ends at the row that reaches ``ties``
+    assert len(chunks) >= min(n, entries // (ties + widest_row))
+
+
+def test_two_employees_with_one_tie_are_two_full_diagonals():
+    adjacency = adjacency_from_edges(np.array([0]), np.array([1]), 2)
+    split = BandedAdjacency.split(adjacency)
+    assert split.offsets == (-1, 1)
+    assert split.correction.nnz == 0
+    np.testing.assert_array_equal(split.matvec(np.array([3.0, 5.0])), [5.0, 3.0])
