@@ -181,3 +181,65 @@ def test_two_employees_with_one_tie_are_two_full_diagonals():
     assert split.offsets == (-1, 1)
     assert split.correction.nnz == 0
     np.testing.assert_array_equal(split.matvec(np.array([3.0, 5.0])), [5.0, 3.0])
+
+
+def test_an_employee_without_ties_inside_the_band_sums_to_exactly_zero():
+    """Its holes' -x and the diagonals' +x cancel only to rounding; with weights that are not
+    sums of powers of two (champions at intensity 0.01: 1.09) the rest would be about 1e-16
+    and pass for a neighbour, giving a mean of noise over noise."""
+    n, half, alone = 20, 3, 10
+    sources = np.concatenate([np.arange(n - d) for d in range(1, half + 1)])
+    targets = sources + np.repeat(np.arange(1, half + 1), [n - d for d in range(1, half + 1)])
+    keep = (sources != alone) & (targets != alone)
+    adjacency = adjacency_from_edges(sources[keep], targets[keep], n)
+    network = OrgNetwork(n, adjacency, banded_from=0)
+    weights = np.ones(n)
+    weights[[7, 11]] = 1.0 + 9.0 * 0.01
+    degree = network.weighted_degree(weights)
+    assert network._banded is not None
+    assert network._banded.offsets == (-3, -2, -1, 1, 2, 3)
+    assert degree[alone] == 0.0
+    assert not network.everyone_tied(weights)
+    readiness = np.linspace(0.05, 0.95, n)
+    mean = network.neighbour_mean(readiness, weights, readiness)
+    assert mean[alone] == readiness[alone]
+    expected = OrgNetwork(n, adjacency).neighbour_mean(readiness, weights, readiness)
+    np.testing.assert_allclose(mean, expected, atol=1e-12)
+
+
+def csr(data: list[float], indices: list[int], indptr: list[int]) -> sp.csr_matrix:
+    return sp.csr_matrix((np.array(data), np.array(indices), np.array(indptr)), shape=(3, 3))
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        pytest.param(csr([1.0, 1.0], [1, 1], [0, 2, 2, 2]), id="repeated entry"),
+        pytest.param(csr([1.0, 1.0], [2, 1], [0, 2, 2, 2]), id="unsorted indices"),
+        pytest.param(csr([2.0, 2.0], [1, 0], [0, 1, 2, 2]), id="weighted"),
+        pytest.param(csr([0.0, 1.0], [1, 0], [0, 1, 2, 2]), id="stored zero"),
+    ],
+)
+def test_split_refuses_what_is_not_a_canonical_0_1_matrix(broken):
+    with pytest.raises(ValueError, match="canonical CSR with every stored value 1"):
+        BandedAdjacency.split(broken)
+
+
+def test_a_long_run_of_rows_without_ties_becomes_holes():
+    n = 1_000
+    sources = np.arange(199)
+    adjacency = adjacency_from_edges(sources, sources + 1, n)  # rows 200 on have no ties
+    split = BandedAdjacency.split(adjacency, min_fill=0.1, chunk_ties=64)
+    assert split.offsets == (-1, 1)
+    assert np.sum(split.correction.data == -1.0) == 2 * (n - 1 - 199)
+    np.testing.assert_array_equal(rebuilt(split, n), adjacency.toarray())
+    np.testing.assert_array_equal(split.isolated, np.arange(200, n))
+
+
+def test_offsets_far_from_the_diagonal_get_their_own_slots():
+    n = 300
+    sources = np.arange(n - 100)
+    adjacency = adjacency_from_edges(sources, sources + 100, n)
+    split = BandedAdjacency.split(adjacency, widest=150)
+    assert split.offsets == (-100, 100)
+    assert split.correction.nnz == 0

@@ -217,3 +217,22 @@ def test_built_in_rules_give_one_probability_per_candidate(name, size):
     assert got.shape == (size,)
     assert got.dtype == np.float64
     assert np.all((got >= 0) & (got <= 1))
+
+
+def test_probabilities_are_the_formulas_written_out_for_numbers_and_other_dtypes():
+    """Computed in place, bit for bit the formulas, for whatever a custom rule passes in:
+    numbers, 0-d arrays, integers and booleans (as float64)."""
+    rng = np.random.default_rng(4)
+    p, q, f = rng.random(50), rng.random(50), rng.random(50)
+    assert np.array_equal(bass_probability(p, q, f), 1.0 - (1.0 - p) * (1.0 - q * f))
+    assert np.array_equal(bass_probability(0.1, 0.4, f), 1.0 - (1.0 - 0.1) * (1.0 - 0.4 * f))
+    assert float(bass_probability(0.1, 0.4, 0.5)) == 1.0 - 0.9 * (1.0 - 0.4 * 0.5)
+    flags = np.array([True, False, True])
+    np.testing.assert_array_equal(bass_probability(0, 1, flags), [1.0, 0.0, 1.0])
+    r, s = rng.random(50), rng.random(50)
+    assert np.array_equal(readiness_multiplier(r, s, 7.0), 1.0 / (1.0 + np.exp(-7.0 * (r - s))))
+    expected = 1.0 / (1.0 + np.exp(-4.0 * (0.3 - 0.2)))
+    assert float(readiness_multiplier(np.array(0.3), 0.2, 4.0)) == expected
+    ints = readiness_multiplier(np.array([1, 0]), np.array([0, 1]), 2.0)
+    assert ints.dtype == np.float64
+    np.testing.assert_allclose(ints, [1 / (1 + np.exp(-2.0)), 1 / (1 + np.exp(2.0))], rtol=1e-15)

@@ -18,7 +18,7 @@ rounding (about 1e-15 for values in [0, 1]), not bit for bit (ADR 0019).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -42,10 +42,14 @@ class BandedAdjacency:
         The offsets d of the full diagonals S_d (entries (i, i + d)).
     correction : scipy.sparse.csr_matrix
         R = A - sum of S_d: +1 for ties off those diagonals, -1 for their holes.
+    isolated : np.ndarray
+        Rows without ties: their sums are set to exactly 0 (the holes' -x and the diagonals'
+        +x cancel only to rounding, and a sum of 1e-16 would pass for a neighbour).
     """
 
     offsets: tuple[int, ...]
     correction: sp.csr_matrix
+    isolated: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
     @classmethod
     def split(
@@ -61,23 +65,32 @@ class BandedAdjacency:
         Parameters
         ----------
         adjacency : scipy.sparse.csr_matrix
-            The 0/1 adjacency matrix, canonical (sorted indices, no repeats).
+            The 0/1 adjacency matrix, canonical (sorted indices, no repeats, no stored
+            zeros).
         min_fill : float
             Least share of a diagonal's positions that are ties for it to be taken whole.
         widest : int
             Largest offset considered.
         chunk_ties : int
-            The matrix is read in blocks of rows of about this many entries, which bounds the
-            temporary arrays.
+            The matrix is read in blocks of rows of about this many entries and rows, which
+            bounds the temporary arrays.
 
         Returns
         -------
         BandedAdjacency
             With no offsets (and ``adjacency`` itself as the correction) when no diagonal is
             filled enough.
+
+        Raises
+        ------
+        ValueError
+            If ``adjacency`` is not canonical or holds values other than 1.
         """
+        if not adjacency.has_canonical_format or np.any(adjacency.data != 1):
+            raise ValueError("the adjacency must be canonical CSR with every stored value 1")
         n = adjacency.shape[0]
-        chunks = _row_chunks(adjacency.indptr, chunk_ties)
+        # blocks cut on entries plus rows: runs of rows without ties still make holes
+        chunks = _row_chunks(adjacency.indptr + np.arange(n + 1), chunk_ties)
         ties_on = np.zeros(2 * widest + 3, dtype=np.int64)
         for first, after in chunks:
             ties_on += np.bincount(
@@ -89,7 +102,7 @@ class BandedAdjacency:
         offsets = candidates[full]
         if len(offsets) == 0:
             return cls((), adjacency)
-        slot_of_bin = np.full(2 * widest + 3, -1, dtype=np.int8)
+        slot_of_bin = np.full(2 * widest + 3, -1, dtype=np.int32)
         slot_of_bin[offsets + widest + 1] = np.arange(len(offsets))
         far: list[tuple[np.ndarray, np.ndarray]] = []
         holes: list[tuple[np.ndarray, np.ndarray]] = []
@@ -114,7 +127,8 @@ class BandedAdjacency:
         values[: sum(len(r) for r, _ in far)] = 1.0
         del entries, far, holes
         correction = sp.csr_matrix((values, (coo_rows, coo_cols)), shape=(n, n))
-        return cls(tuple(int(d) for d in offsets), correction)
+        isolated = np.flatnonzero(np.diff(adjacency.indptr) == 0)
+        return cls(tuple(int(d) for d in offsets), correction, isolated)
 
     def matvec(self, values: np.ndarray) -> np.ndarray:
         """``A @ values`` as a new float64 array."""
@@ -126,13 +140,16 @@ class BandedAdjacency:
                 out[: n - d] += values[d:]
             else:
                 out[-d:] += values[: n + d]
+        if len(self.isolated):
+            out[self.isolated] = 0.0
         return out
 
 
-def _row_chunks(indptr: np.ndarray, ties: int) -> list[tuple[int, int]]:
-    """Consecutive row ranges ``[first, after)`` of about ``ties`` entries each."""
-    n = len(indptr) - 1
-    cuts = np.searchsorted(indptr, np.arange(ties, int(indptr[-1]), ties))
+def _row_chunks(cost: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Consecutive row ranges ``[first, after)`` that each add about ``size`` to ``cost``, a
+    non-decreasing cumulative cost per row boundary (e.g. CSR ``indptr``: entries)."""
+    n = len(cost) - 1
+    cuts = np.searchsorted(cost, np.arange(size, int(cost[-1]), size))
     bounds = np.unique(np.concatenate([[0], np.clip(cuts, 0, n), [n]]))
     return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
 

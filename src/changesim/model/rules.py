@@ -55,9 +55,19 @@ class RuleInputs:
 AdoptionRule = Callable[[RuleInputs], np.ndarray]
 
 
+def _float_array(result: np.ndarray | np.floating) -> np.ndarray:
+    """A ufunc's result as an array that can be written in place (scalar inputs give a
+    numpy scalar, which cannot)."""
+    return result if isinstance(result, np.ndarray) else np.array(result)
+
+
 def bass_probability(p: np.ndarray | float, q: np.ndarray | float, f: np.ndarray) -> np.ndarray:
-    """Weekly adoption probability 1 - (1 - p)(1 - q f) of the discrete Bass model."""
-    probability = np.multiply(q, f)  # one new array, then in place: the same roundings
+    """Weekly adoption probability 1 - (1 - p)(1 - q f) of the discrete Bass model.
+
+    ``p`` and ``q`` are numbers or arrays of the shape of ``q f``.
+    """
+    # One new float64 array, then in place: the same roundings as the formula written out.
+    probability = _float_array(np.multiply(q, f, dtype=np.float64))
     np.subtract(1.0, probability, out=probability)
     probability *= np.subtract(1.0, p)
     np.subtract(1.0, probability, out=probability)
@@ -77,7 +87,8 @@ def threshold(inputs: RuleInputs) -> np.ndarray:
 
 def readiness_multiplier(readiness: np.ndarray, resistance: np.ndarray, k: float) -> np.ndarray:
     """m = logistic(k (r - s)): how far readiness outweighs resistance, in (0, 1)."""
-    m = np.subtract(readiness, resistance)  # one new array, then in place: the same roundings
+    # One new float64 array, then in place: the same roundings as the formula written out.
+    m = _float_array(np.subtract(readiness, resistance, dtype=np.float64))
     m *= -k
     np.exp(m, out=m)
     m += 1.0
