@@ -221,7 +221,9 @@ def csr(data: list[float], indices: list[int], indptr: list[int]) -> sp.csr_matr
     ],
 )
 def test_split_refuses_what_is_not_a_canonical_0_1_matrix(broken):
-    with pytest.raises(ValueError, match="canonical CSR with every stored value 1"):
+    with pytest.raises(
+        ValueError, match=r"^the adjacency must be canonical CSR with every stored value 1$"
+    ):
         BandedAdjacency.split(broken)
 
 
