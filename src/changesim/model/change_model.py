@@ -107,7 +107,7 @@ class ChangeModel(mesa.Model):
         self.coupling: ChannelCoupling | None = None
         self.customers: CustomerState | None = None
         if scenario.customers is not None:
-            self.coupling = ChannelCoupling(scenario)
+            self.coupling = ChannelCoupling(scenario, self.feeds)
             self.customers = self._starting_customers(scenario.customers, self.coupling)
         self.recorder = Recorder(self.unit_names, self.state.headcount, scenario.customers)
         self.datacollector = OrganisationSeries()
