@@ -164,4 +164,4 @@ class DataFeeds:
 
     def alignment_cost(self, week: int) -> float:
         """Money spent on aligning feeds in ``week`` (charged with the interventions)."""
-        return float(sum(f.alignment.cost(week) for f in self.feeds if f.alignment is not None))
+        return float(sum(alignment.cost(week) for _, _, alignment in self.aligning))
