@@ -21,6 +21,7 @@ contacts of week 0 are drawn at their stationary rate.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -330,12 +331,22 @@ def choice_table(
 
     ``awareness`` adds utility to a channel for the customers whose home is another channel.
     """
-    home = np.eye(len(utility))
-    table = utility[None, :] + habit_weight * home
+    habit, elsewhere = _home_tables(len(utility), habit_weight)
+    table = utility[None, :] + habit
     if awareness is not None:
-        table = table + awareness[None, :] * (1.0 - home)
+        table = table + awareness[None, :] * elsewhere
     table = np.exp(table - table.max(axis=1, keepdims=True))
     return table / table.sum(axis=1, keepdims=True)
+
+
+@functools.lru_cache(maxsize=8)
+def _home_tables(channels: int, habit_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """``habit_weight`` on the diagonal (home k, channel k), and 1 off it (another channel);
+    read-only, made once per number of channels and habit weight."""
+    home = np.eye(channels)
+    habit, elsewhere = habit_weight * home, 1.0 - home
+    habit.flags.writeable = elsewhere.flags.writeable = False
+    return habit, elsewhere
 
 
 def _draw(probabilities: np.ndarray, home: np.ndarray, rng: np.random.Generator) -> np.ndarray:
