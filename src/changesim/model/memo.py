@@ -24,13 +24,14 @@ class LastResult[**P]:
 
     def __init__(self, compute: Callable[P, np.ndarray]) -> None:
         self._compute = compute
-        self._key: bytes | None = None
-        self._value = np.empty(0)
+        # Key and result in one attribute: read and replaced together, also across threads.
+        self._last: tuple[bytes | None, np.ndarray] = (None, np.empty(0))
 
     def get(self, key: bytes, *args: P.args, **kwargs: P.kwargs) -> np.ndarray:
         """The result for ``key``: kept if the key is the last one, else worked out now."""
-        if key != self._key:
+        last_key, value = self._last
+        if key != last_key:
             value = self._compute(*args, **kwargs)
             value.flags.writeable = False  # shared from week to week: nobody may edit it
-            self._key, self._value = key, value
-        return self._value
+            self._last = (key, value)
+        return value
