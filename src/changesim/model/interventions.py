@@ -25,6 +25,8 @@ from changesim.scenario.interventions import Champions, CrossUnitTies, Intervent
 EFFECT_PER_WEEK = 0.1
 #: Influence weight of a champion at intensity 1 (ordinary employees weigh 1).
 CHAMPION_MAX_WEIGHT = 10.0
+#: The week a window begins for units it never reaches (after any week of a run).
+NEVER = np.iinfo(np.int64).max
 
 
 @dataclass
@@ -42,25 +44,38 @@ class ActiveIntervention:
     started: bool = False
     #: The employee masks of the last window (it changes in few weeks).
     _masks: LastResult = field(init=False, repr=False, compare=False)
+    #: Per unit, the week its window begins (``timing: unit_opening``), kept while no unit opens.
+    _begins: LastResult = field(init=False, repr=False, compare=False)
+    #: The window of ``timing: absolute`` in a later week and in its first week.
+    _absolute: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._masks = LastResult(_employee_masks)
+        self._begins = LastResult(self._begin_weeks)
+        reached = self.reached
+        self._absolute = (np.array([reached, np.zeros_like(reached)]), np.array([reached, reached]))
 
     def window(self, state: OrgState) -> np.ndarray | None:
         """Bool per unit, two rows: in the intervention's window this week, window begins
         now; None when no unit is in the window this week."""
         spec = self.spec
+        week = state.week
         if spec.timing == "absolute":
-            weeks_in = state.week - spec.start
+            weeks_in = week - spec.start
             if not 0 <= weeks_in < spec.weeks:
                 return None
-            return np.stack([self.reached, self.reached & (weeks_in == 0)])
-        opened = state.opened_week
-        elapsed = np.where(opened != NOT_YET, state.week - opened - spec.start, -1)
-        active = self.reached & (elapsed >= 0) & (elapsed < spec.weeks)
+            return self._absolute[weeks_in == 0]
+        begins = self._begins.get(state.opened_week.tobytes(), state.opened_week)
+        active = (begins <= week) & (begins > week - spec.weeks)
         if not active.any():
             return None
-        return np.stack([active, active & (elapsed == 0)])
+        return np.array([active, begins == week])
+
+    def _begin_weeks(self, opened_week: np.ndarray) -> np.ndarray:
+        """Per unit, the week its window begins: ``start`` weeks after the unit opened; never
+        for a unit not reached or not opened yet."""
+        opened = self.reached & (opened_week != NOT_YET)
+        return np.where(opened, opened_week.astype(np.int64) + self.spec.start, NEVER)
 
     def employees(self, state: OrgState, window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The ``window``'s rows per employee (read-only): in the window, window begins now."""
@@ -73,6 +88,13 @@ class ActiveIntervention:
         spec = self.spec
         cost = spec.cost_per_week + spec.cost_per_employee * starting
         return float(cost + (spec.cost_fixed if first else 0.0))
+
+
+def _starting(intervention: ActiveIntervention, state: OrgState, window: np.ndarray) -> int:
+    """Employees whose window begins now, counted when they cost something."""
+    if intervention.spec.cost_per_employee == 0:
+        return 0
+    return int(state.headcount @ window[1])
 
 
 def _employee_masks(state: OrgState, window: np.ndarray) -> np.ndarray:
@@ -124,7 +146,7 @@ def apply_interventions(
         intervention.started = True
         active, starting = intervention.employees(state, window)
         INTERVENTIONS.get(intervention.spec.kind)(intervention, active, starting, state, rng)
-        cost += intervention.cost(int(state.headcount @ window[1]), first)
+        cost += intervention.cost(_starting(intervention, state, window), first)
     if np.array_equal(state.weight, previous_weight):
         state.weight = previous_weight  # unchanged: keep the array, and the network's cache
     return cost
