@@ -69,8 +69,9 @@ class ChannelCoupling:
         self.utility_for_all = (steering.product + steering.benefit) * strength
         self.utility_for_newcomers = steering.communication * strength
         self.resolution_gain = PRODUCT_RESOLUTION_GAIN * steering.product
-        #: Per channel: (headcount weight per unit, staffed at all, staffed or 1), on first use.
-        self._staffing: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        #: Per channel: (headcount weight per unit, staffed at all, staffed or 1), and whether
+        #: every channel is staffed; on first use.
+        self._staffing: tuple[np.ndarray, np.ndarray, np.ndarray, bool] | None = None
         #: Back-office headcount per unit and in all, on first use.
         self._back_head: tuple[np.ndarray, np.ndarray] | None = None
         # Steering, awareness and caps change only in the weeks an instrument starts.
@@ -95,24 +96,30 @@ class ChannelCoupling:
 
     def conditions(self, state: OrgState, view: np.ndarray) -> ChannelConditions:
         """Quality, resolution, steering and caps of each channel this week."""
-        if self._staffing is None:  # headcounts do not change during a run
-            weight = self.serves * state.headcount
-            staffed = weight.sum(axis=1)
-            self._staffing = (weight, staffed > 0, np.where(staffed > 0, staffed, 1.0))
-        weight, staffed, safe = self._staffing
-        unit_quality = np.where(staffed, weight @ state.quality / safe, 1.0)
+        unit_quality = self._per_channel(state, state.quality, 1.0)
         seen = np.where(self.front, view, 0.0)  # back-office units have no view (NaN)
-        channel_view = np.where(staffed, weight @ seen / safe, 0.0)
+        channel_view = self._per_channel(state, seen, 0.0)
         spec = self.spec
         quality = unit_quality + spec.view_quality_gain * channel_view
-        resolution = np.clip(
-            self.base_resolution * unit_quality + spec.view_resolution_gain * channel_view, 0, 1
-        )
+        resolution = self.base_resolution * unit_quality + spec.view_resolution_gain * channel_view
+        np.minimum(np.maximum(resolution, 0.0, out=resolution), 1.0, out=resolution)
         started = self._started(state.week)
         steering, awareness, cap = self._instruments.get(bytes(started), started)
         if self.target is not None and started[0]:
             resolution[self.target] = min(1.0, resolution[self.target] + self.resolution_gain)
         return ChannelConditions(quality, resolution, steering, awareness, cap)
+
+    def _per_channel(self, state: OrgState, values: np.ndarray, unstaffed: float) -> np.ndarray:
+        """Per channel, the headcount-weighted mean of the per-unit ``values`` of its units;
+        ``unstaffed`` for a channel no unit serves."""
+        if self._staffing is None:  # headcounts do not change during a run
+            weight = self.serves * state.headcount
+            total = weight.sum(axis=1)
+            staffed = total > 0
+            self._staffing = (weight, staffed, np.where(staffed, total, 1.0), bool(staffed.all()))
+        weight, staffed, safe, everywhere = self._staffing
+        mean = weight @ values / safe
+        return mean if everywhere else np.where(staffed, mean, unstaffed)
 
     def _started(self, week: int) -> list[bool]:
         """Whether steering (first) and each restriction have started in ``week``."""

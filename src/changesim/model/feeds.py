@@ -26,6 +26,8 @@ A scenario that lists no feeds at all takes every feed as present and aligned (F
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 
 from changesim.model.memo import LastResult
@@ -69,8 +71,10 @@ class DataFeeds:
             for source, target, f in zip(self.source, self.target, self.feeds, strict=True)
             if f.alignment is not None
         ]
-        self._stale_week: int | None = None
-        self._stale = np.zeros(len(self.feeds))
+        #: The weeks in which a listed feed becomes aligned, in order: only then does a
+        #: feed's staleness change, so the number of them passed gives every feed's staleness.
+        self._aligned_weeks = sorted(w for f in self.feeds if (w := f.aligned_week) is not None)
+        self._stale: dict[int, np.ndarray] = {}
         # Freshness and staleness depend on the state only through the cut-overs and the
         # feeds' staleness this week: kept until either changes (see weekly_key).
         self._freshness = LastResult(self._fresh_now)
@@ -78,11 +82,14 @@ class DataFeeds:
         self._factor = LastResult(self._factor_now)
 
     def stale_shares(self, week: int) -> np.ndarray:
-        """Per listed feed, its staleness in ``week``: stale days / 7 (0 once aligned)."""
-        if week != self._stale_week:  # asked up to three times a week: worked out once
-            self._stale = np.array([f.stale_days(week) / 7.0 for f in self.feeds])
-            self._stale_week = week
-        return self._stale
+        """Per listed feed, its staleness in ``week``: stale days / 7 (0 once aligned).
+        Read-only."""
+        aligned = bisect.bisect_right(self._aligned_weeks, week)  # alignments done by week
+        if aligned not in self._stale:
+            stale = np.array([f.stale_days(week) / 7.0 for f in self.feeds])
+            stale.flags.writeable = False
+            self._stale[aligned] = stale
+        return self._stale[aligned]
 
     def _per_unit(self, values: np.ndarray) -> np.ndarray:
         """Sum of per-feed ``values`` over each unit's listed feeds in."""
