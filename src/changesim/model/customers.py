@@ -255,7 +255,7 @@ def serve_customers(
     after = _experience(state, spec, conditions, who, channel, resolved, rng)
     _learn_habit(state, spec, who, home, choice, resolved, rng)
     left = _churn(state, spec, who, after, rng)
-    pending = who[np.flatnonzero(~resolved)]
+    pending = who[~resolved]
     state.pending = pending[state.active[pending]] if left else pending
     return CustomerWeek(
         contacts=np.bincount(channel, minlength=len(conditions.quality)),
@@ -283,12 +283,18 @@ def _contacting(state: CustomerState, spec: Customers, rng: np.random.Generator)
         new = active[rng.integers(0, count_active, count)]
     else:
         new = rng.integers(0, n, count)
-        rejected = np.flatnonzero(~state.active[new])
-        while len(rejected):
-            again = rng.integers(0, n, len(rejected))
-            new[rejected] = again
-            rejected = rejected[~state.active[again]]
+        if count_active < n:  # some have left: draw again for each of them drawn
+            _redraw_churned(state, new, rng)
     return np.concatenate([state.pending, new])
+
+
+def _redraw_churned(state: CustomerState, new: np.ndarray, rng: np.random.Generator) -> None:
+    """Draw again, in place, each churned customer among ``new`` until all are active."""
+    rejected = np.flatnonzero(~state.active[new])
+    while len(rejected):
+        again = rng.integers(0, state.size, len(rejected))
+        new[rejected] = again
+        rejected = rejected[~state.active[again]]
 
 
 def _choose(
@@ -388,8 +394,10 @@ def _experience(
     index = resolved * channels + choice  # intp
     if sat.noise > 0:
         score = table[index]
-        score += np.float32(sat.noise) * rng.standard_normal(len(who), dtype=np.float32)
-        np.clip(score, 0.0, 1.0, out=score)
+        noise = rng.standard_normal(len(who), dtype=np.float32)
+        noise *= np.float32(sat.noise)
+        score += noise
+        np.minimum(np.maximum(score, 0.0, out=score), 1.0, out=score)
     else:
         score = np.clip(table, 0.0, 1.0)[index]
     current = state.satisfaction[who]
