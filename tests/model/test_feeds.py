@@ -414,6 +414,7 @@ def test_kept_results_follow_every_change_of_cut_over_and_alignment():
             np.testing.assert_array_equal(
                 getattr(kept, name)(state), getattr(fresh, name)(state), err_msg=name
             )
-    for answer in (kept.freshness(state), kept.staleness(state), kept.adoption_factor(state)):
+    answers = (kept.freshness(state), kept.staleness(state), kept.adoption_factor(state))
+    for answer in (*answers, kept.stale_shares(state.week)):
         assert answer is not None
         assert not answer.flags.writeable

@@ -27,3 +27,8 @@ def test_a_kept_result_cannot_be_edited() -> None:
     kept = LastResult(lambda: np.zeros(2))
     with pytest.raises(ValueError, match="read-only"):
         kept.get(b"")[0] = 1.0
+
+
+def test_keyword_arguments_reach_the_computation() -> None:
+    kept = LastResult(lambda scale=1.0: np.array([scale]))
+    np.testing.assert_array_equal(kept.get(b"", scale=2.0), [2.0])
