@@ -15,6 +15,7 @@ from changesim.model.channels import ChannelCoupling
 from changesim.model.customers import (
     choice_table,
 )
+from changesim.model.feeds import DataFeeds
 from changesim.model.state import NOT_YET
 from changesim.scenario.customers import Feed
 from tests.builders import (
@@ -558,3 +559,11 @@ def test_one_coupling_week_after_week_answers_as_a_fresh_one():
         for field in ("quality", "resolution", "steering", "awareness", "cap"):
             np.testing.assert_array_equal(getattr(got, field), getattr(expected, field))
         assert not got.cap.flags.writeable
+
+
+def test_the_coupling_reads_the_feeds_it_is_given():
+    """The model's DataFeeds serves the coupling too, so that what it keeps serves both."""
+    scenario, _, _ = hand_made()
+    feeds = DataFeeds(scenario)
+    assert ChannelCoupling(scenario, feeds).data is feeds
+    assert ChannelCoupling(scenario).data is not feeds
