@@ -39,13 +39,13 @@ MODULES: dict[str, list[str]] = {
     "build/selection.py": ["tests/build"],
     "model/rules.py": ["tests/model/test_rules.py"],
     "model/routes.py": ["tests/model/test_routes.py"],
-    "model/channels.py": ["tests/model/test_channels.py"],
+    "model/channels.py": ["tests/model/test_channels.py", "tests/model/test_kept_results.py"],
     "model/customers.py": ["tests/model/test_customers.py"],
     "scenario/checks.py": ["tests/scenario"],
     "analysis/verdict.py": ["tests/analysis/test_verdict.py"],
     "scenario/diff.py": ["tests/scenario/test_diff.py"],
     "model/lessons.py": ["tests/model/test_pilot_lessons.py"],
-    "model/feeds.py": ["tests/model/test_feeds.py"],
+    "model/feeds.py": ["tests/model/test_feeds.py", "tests/model/test_kept_results.py"],
     "analysis/abc.py": ["tests/analysis/test_abc.py"],
     "build/observed.py": ["tests/build/test_observed.py"],
     "scenario/paths.py": ["tests/scenario/test_paths.py"],
@@ -59,8 +59,11 @@ MODULES: dict[str, list[str]] = {
     "model/quality.py": [
         "tests/model/test_quality.py",
         "tests/model/test_employee_week_identity.py",
+        "tests/model/test_kept_results.py",
     ],
     "experiments/plans/scoring.py": ["tests/experiments/test_plan_scoring.py"],
+    "model/memo.py": ["tests/model/test_memo.py"],
+    "model/series.py": ["tests/model/test_collector.py"],
 }
 
 #: mutmut's exit codes per mutant, as it reports them.

@@ -15,6 +15,7 @@ from changesim.model.channels import ChannelCoupling
 from changesim.model.customers import (
     choice_table,
 )
+from changesim.model.feeds import DataFeeds
 from changesim.model.state import NOT_YET
 from changesim.scenario.customers import Feed
 from tests.builders import (
@@ -535,3 +536,34 @@ def test_the_coupling_needs_customers() -> None:
     scenario = changesim.load_scenario(org([BO, WEB]))
     with pytest.raises(ValueError, match=r"^the channel coupling needs a scenario with customers$"):
         ChannelCoupling(scenario)
+
+
+def test_one_coupling_week_after_week_answers_as_a_fresh_one():
+    """Steering and restrictions kept from week to week follow every start week (also when
+    asked for an earlier week again), and so do the cut-overs and feeds behind the view."""
+    restrictions = [{"channel": "phone", "cap": 0.3, "start": 6}, {"channel": "desk", "cap": 0.5}]
+    steering = {**STEER, "restrictions": restrictions}
+    scenario, kept, state = hand_made(view_quality_gain=0.25, steering=steering)
+    adopt_first(state, WEB1, 20)
+    adopt_first(state, PHONE_UNIT, 30)
+    for week in (0, 4, 5, 6, 7, 9, 3, 12):
+        state.week = week
+        if week == 7:
+            state.cutover_week[BO1] = week
+        if week == 9:
+            state.cutover_week[:] = week
+        fresh = ChannelCoupling(scenario)
+        view = kept.customer_view(state)
+        np.testing.assert_array_equal(view, fresh.customer_view(state))
+        got, expected = kept.conditions(state, view), fresh.conditions(state, view)
+        for field in ("quality", "resolution", "steering", "awareness", "cap"):
+            np.testing.assert_array_equal(getattr(got, field), getattr(expected, field))
+        assert not got.cap.flags.writeable
+
+
+def test_the_coupling_reads_the_feeds_it_is_given():
+    """The model's DataFeeds serves the coupling too, so that what it keeps serves both."""
+    scenario, _, _ = hand_made()
+    feeds = DataFeeds(scenario)
+    assert ChannelCoupling(scenario, feeds).data is feeds
+    assert ChannelCoupling(scenario).data is not feeds

@@ -17,16 +17,16 @@ import pytest
 import changesim
 from changesim.build.network import OrgNetwork
 from changesim.build.population import Employees
-from changesim.model.collector import (
-    ORGANISATION,
-    Recorder,
+from changesim.model.collector import ORGANISATION, Recorder
+from changesim.model.customers import CustomerWeek
+from changesim.model.series import (
+    OrganisationSeries,
     adopted_share,
-    organisation_datacollector,
     organisation_quality,
     satisfaction,
     self_service_share,
+    week,
 )
-from changesim.model.customers import CustomerWeek
 from changesim.model.state import OrgState
 from changesim.scenario.customers import DEFAULT_COST, Customers
 from tests.builders import BO, PHONE, WEB, org, org_rows, unit_rows
@@ -247,38 +247,47 @@ def test_customer_view_is_on_unit_rows_only() -> None:
 # ---------------------------------------------------------------------- reporters
 
 
-def fake_model(state: OrgState, customers: Customers | None) -> SimpleNamespace:
-    """What the reporters read from a model: its state, recorder and scenario settings."""
+def recorded(state: OrgState, customers: Customers | None = None) -> Recorder:
+    """A recorder of ``state`` with one week recorded (row 0)."""
     recorder = Recorder(UNITS, state.headcount, customers)
-    return SimpleNamespace(
-        state=state, recorder=recorder, settings=SimpleNamespace(customers=customers)
-    )
+    recorder.record(state, 0.0)
+    return recorder
+
+
+def test_week_reporter_is_the_row() -> None:
+    recorder = recorded(tiny_state())
+    recorder.record(tiny_state(), 0.0)
+    assert [week(recorder, row) for row in range(len(recorder))] == [0, 1]
 
 
 def test_adopted_share_reporter_is_the_share_of_all_employees() -> None:
     state = tiny_state()
+    recorder = recorded(state)
     state.adopt(np.array([1, 2]))
-    assert adopted_share(fake_model(state, None)) == pytest.approx(0.4)
+    recorder.record(state, 0.0)
+    assert adopted_share(recorder, 0) == 0.0
+    assert adopted_share(recorder, 1) == pytest.approx(0.4)
 
 
 def test_quality_reporter_is_the_headcount_weighted_mean() -> None:
     """(2 * 0.5 + 3 * 1.5) / 5 = 1.1 (the plain mean of the units would be 1.0)."""
     state = tiny_state()
     state.quality[:] = [0.5, 1.5]
-    assert organisation_quality(fake_model(state, None)) == pytest.approx(1.1)
+    assert organisation_quality(recorded(state), 0) == pytest.approx(1.1)
 
 
-def test_satisfaction_reporter_is_this_weeks_value_or_nan() -> None:
-    model = fake_model(tiny_state(), customer_spec())
-    assert np.isnan(satisfaction(model))
+def test_satisfaction_reporter_is_the_weeks_value_or_nan() -> None:
+    recorder = recorded(tiny_state(), customer_spec())
+    assert np.isnan(satisfaction(recorder, 0))
     for value in (0.7, 0.65):
-        week = CustomerWeek(np.array([1, 1]), resolved=1, satisfaction=value, churned=0)
-        model.recorder.record_customers(week, np.zeros(2))
-    assert satisfaction(model) == pytest.approx(0.65)
+        this_week = CustomerWeek(np.array([1, 1]), resolved=1, satisfaction=value, churned=0)
+        recorder.record_customers(this_week, np.zeros(2))
+    assert satisfaction(recorder, 0) == pytest.approx(0.7)
+    assert satisfaction(recorder, 1) == pytest.approx(0.65)
 
 
-def test_self_service_share_reporter_is_this_weeks_web_share() -> None:
-    """Contacts web, phone, desk: 10, 80, 10 then 30, 50, 20: this week's share is 0.3."""
+def test_self_service_share_reporter_is_the_weeks_web_share() -> None:
+    """Contacts web, phone, desk: 10, 80, 10 then 30, 50, 20: the shares are 0.1 and 0.3."""
     spec = customer_spec(
         {
             "web": {"initial_share": 0.3},
@@ -286,25 +295,49 @@ def test_self_service_share_reporter_is_this_weeks_web_share() -> None:
             "desk": {"initial_share": 0.2},
         }
     )
-    model = fake_model(tiny_state(), spec)
-    assert np.isnan(self_service_share(model))
-    for contacts in ([10, 80, 10], [30, 50, 20]):
-        week = CustomerWeek(np.array(contacts), resolved=50, satisfaction=0.7, churned=0)
-        model.recorder.record_customers(week, np.zeros(2))
-    assert self_service_share(model) == pytest.approx(0.3)
-    model.recorder.record_customers(
-        CustomerWeek(np.array([0, 0, 0]), resolved=0, satisfaction=0.7, churned=0), np.zeros(2)
-    )
-    assert np.isnan(self_service_share(model))
+    recorder = recorded(tiny_state(), spec)
+    assert np.isnan(self_service_share(recorder, 0))
+    for contacts in ([10, 80, 10], [30, 50, 20], [0, 0, 0]):
+        this_week = CustomerWeek(np.array(contacts), resolved=50, satisfaction=0.7, churned=0)
+        recorder.record_customers(this_week, np.zeros(2))
+    assert self_service_share(recorder, 0) == pytest.approx(0.1)
+    assert self_service_share(recorder, 1) == pytest.approx(0.3)
+    assert np.isnan(self_service_share(recorder, 2))
 
 
 def test_self_service_share_reporter_is_nan_without_customers() -> None:
-    """Even with contacts recorded, a model without a customers section has no share."""
-    model = fake_model(tiny_state(), customer_spec())
-    week = CustomerWeek(np.array([30, 70]), resolved=50, satisfaction=0.7, churned=0)
-    model.recorder.record_customers(week, np.zeros(2))
-    model.settings.customers = None
-    assert np.isnan(self_service_share(model))
+    """Even with contacts recorded, a recorder without a customers section has no share."""
+    recorder = recorded(tiny_state(), customer_spec())
+    this_week = CustomerWeek(np.array([30, 70]), resolved=50, satisfaction=0.7, churned=0)
+    recorder.record_customers(this_week, np.zeros(2))
+    recorder.customer_spec = None
+    assert np.isnan(self_service_share(recorder, 0))
+
+
+def test_the_series_are_the_reporters_on_the_rows_collected() -> None:
+    """Collecting notes a model's latest row; the series are read from the rows noted, so
+    a later week recorded does not change an earlier collection."""
+    state = tiny_state()
+    model = SimpleNamespace(recorder=recorded(state), time=0.0)
+    collector = OrganisationSeries()
+    collector.collect(model)
+    state.adopt(np.array([0, 1, 2]))
+    model.recorder.record(state, 0.0)
+    model.recorder.record(state, 0.0)
+    model.time = 2.0
+    collector.collect(model)
+    series = collector.get_model_vars_dataframe()
+    assert list(series["week"]) == [0, 2]
+    assert list(series["adopted_share"]) == [0.0, pytest.approx(0.6)]
+    assert collector.model_vars["week"] == [0, 2]
+    assert collector._collection_steps == [0.0, 2.0]
+    assert list(collector.model_reporters) == list(series.columns)
+
+
+def test_the_series_cannot_be_set() -> None:
+    collector = OrganisationSeries()
+    with pytest.raises(AttributeError, match="read from the model's recorder"):
+        collector.model_vars = {"week": [1]}
 
 
 # ---------------------------------------------------------------------- a tiny model
@@ -389,8 +422,8 @@ def test_datacollector_without_customers_has_nan_customer_series() -> None:
 
 
 def test_a_fresh_datacollector_collects_the_model_reporters(tiny_model) -> None:
-    """organisation_datacollector() itself reads week, adopted share and quality of a model."""
-    collector = organisation_datacollector()
+    """A fresh OrganisationSeries reads week, adopted share and quality of a model."""
+    collector = OrganisationSeries()
     collector.collect(tiny_model)
     row = collector.get_model_vars_dataframe().iloc[0]
     assert row["week"] == WEEKS

@@ -397,3 +397,24 @@ def test_coordination_effort_adds_to_the_rework_of_the_receiving_unit():
     cost = data.quality_cost(state)  # week 3: coordinating
     assert cost[PHONE_] == pytest.approx(0.2 * 4 / 7 * 0.5 + 0.05, abs=1e-12)
     assert cost[BO_] == pytest.approx(0.05, abs=1e-12)
+
+
+def test_kept_results_follow_every_change_of_cut_over_and_alignment():
+    """One DataFeeds asked week after week, while units cut over and a feed is aligned,
+    answers as a fresh one asked once; the answers it keeps cannot be edited."""
+    s = scenario(feeds=aligned_phone_feed(**ALIGNMENT), stale_rework=0.3, stale_slowdown=0.5)
+    kept, state = DataFeeds(s), state_of(s)
+    adopt_first(state, PHONE_, 20)
+    for week, cut in [(1, None), (2, BO_), (3, None), (4, PHONE_), (5, None), (6, WEB_)]:
+        state.week = week
+        if cut is not None:
+            state.cutover_week[cut] = week
+        fresh = DataFeeds(s)
+        for name in ("freshness", "staleness", "adoption_factor", "quality_cost"):
+            np.testing.assert_array_equal(
+                getattr(kept, name)(state), getattr(fresh, name)(state), err_msg=name
+            )
+    answers = (kept.freshness(state), kept.staleness(state), kept.adoption_factor(state))
+    for answer in (*answers, kept.stale_shares(state.week)):
+        assert answer is not None
+        assert not answer.flags.writeable

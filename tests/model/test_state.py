@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from changesim import ChangeModel
+from changesim.model.state import NOT_YET
 from tests.builders import load_example, route_of
 
 
@@ -45,3 +46,14 @@ def test_blocks_of_no_unit_and_of_every_unit(state):
 def test_in_scope_count_is_the_headcount_of_opened_units(state):
     assert 0 < state.in_scope.sum() < state.size
     np.testing.assert_array_equal(state.in_scope_count(), state.per_unit(state.in_scope))
+
+
+def test_in_scope_count_follows_a_unit_opening():
+    model = ChangeModel(load_example(route=route_of("pilot_then_waves")), rng=1, agents=False)
+    state = model.state
+    before = state.in_scope_count()
+    waiting = np.flatnonzero(state.opened_week == NOT_YET)
+    state.open_units(waiting[:1])
+    np.testing.assert_array_equal(state.in_scope_count(), state.per_unit(state.in_scope))
+    assert state.in_scope_count().sum() == before.sum() + state.headcount[waiting[0]]
+    assert not state.in_scope_count().flags.writeable

@@ -9,11 +9,14 @@ from changesim.model.state import OrgState
 from changesim.scenario.adoption import Adoption
 
 
-def effective_resistance(state: OrgState, employees: np.ndarray) -> np.ndarray:
-    """Resistance as it weighs in adoption: lowered by the unit's work redesign."""
+def effective_resistance(state: OrgState, employees: np.ndarray | None = None) -> np.ndarray:
+    """Resistance as it weighs in adoption, lowered by the unit's work redesign: of
+    ``employees`` (indices), default everyone (then possibly ``state.resistance`` itself)."""
+    resistance = state.resistance if employees is None else state.resistance[employees]
     if not state.redesign.any():
-        return state.resistance[employees]
-    return state.resistance[employees] * (1.0 - state.redesign[state.unit[employees]])
+        return resistance
+    kept = 1.0 - state.redesign
+    return resistance * (state.of_units(kept) if employees is None else kept[state.unit[employees]])
 
 
 def revert(state: OrgState, spec: Adoption, rng: np.random.Generator) -> None:
@@ -25,7 +28,10 @@ def revert(state: OrgState, spec: Adoption, rng: np.random.Generator) -> None:
     struggling = state.quality < 1.0
     if rate == 0 or not struggling.any():
         return
-    candidates = np.flatnonzero(state.adopted & state.of_units(struggling))
+    if struggling.all():  # the usual case while everybody changes: no mask of units
+        candidates = np.flatnonzero(state.adopted)
+    else:
+        candidates = np.flatnonzero(state.adopted & state.of_units(struggling))
     if len(candidates) == 0:
         return
     probability = rate * effective_resistance(state, candidates)
@@ -47,13 +53,9 @@ def adopt(
     ``factor`` (per unit, in [0, 1]) multiplies the rule's probability, e.g. the slowdown of a
     unit working around stale data; None leaves it as it is. It draws no extra random numbers.
     """
-    candidates = np.flatnonzero(state.in_scope & ~state.adopted)
+    candidates, resistance = _candidates(state, spec.refusal)
     if len(candidates) == 0:
         return
-    resistance = effective_resistance(state, candidates)
-    if spec.refusal < 1.0:
-        willing = resistance <= spec.refusal
-        candidates, resistance = np.compress(willing, candidates), np.compress(willing, resistance)
     inputs = RuleInputs(
         neighbour_share=state.exposure_of(candidates),
         readiness=state.readiness[candidates],
@@ -69,3 +71,15 @@ def adopt(
         probability = probability * factor[state.unit[candidates]]
     adopters = candidates[rng.random(len(candidates)) < probability]
     state.adopt(adopters)
+
+
+def _candidates(state: OrgState, refusal: float) -> tuple[np.ndarray, np.ndarray]:
+    """The in-scope non-adopters whose effective resistance is at most ``refusal``, and their
+    effective resistance."""
+    waiting = state.in_scope > state.adopted  # in scope and not adopted
+    if refusal >= 1.0:  # nobody refuses
+        candidates = np.flatnonzero(waiting)
+        return candidates, effective_resistance(state, candidates)
+    resistance = effective_resistance(state)
+    candidates = np.flatnonzero(waiting & (resistance <= refusal))
+    return candidates, resistance[candidates]

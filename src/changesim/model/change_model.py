@@ -31,12 +31,13 @@ from changesim.build.tables import check_data_paths
 from changesim.model import adoption, influence, lessons
 from changesim.model.agents import Employee, Unit
 from changesim.model.channels import ChannelCoupling
-from changesim.model.collector import Recorder, organisation_datacollector
+from changesim.model.collector import Recorder
 from changesim.model.customers import CustomerState, init_customers, serve_customers
 from changesim.model.feeds import DataFeeds
 from changesim.model.interventions import apply_interventions, bind_interventions
 from changesim.model.quality import update_quality
 from changesim.model.routes import PhaseSchedule, expand_route, open_phases
+from changesim.model.series import OrganisationSeries
 from changesim.model.state import OrgState
 from changesim.model.streams import Streams
 from changesim.registry import RULES
@@ -69,9 +70,10 @@ class ChangeModel(mesa.Model):
         Employee and unit arrays.
     recorder : Recorder
         Weekly per-unit records (the tidy frame of a run).
-    datacollector : mesa.DataCollector
-        Model-level weekly series: week, adopted share, quality, satisfaction, self-service
-        share (no agent reporters).
+    datacollector : OrganisationSeries
+        A ``mesa.DataCollector`` of the model-level weekly series: week, adopted share,
+        quality, satisfaction, self-service share (no agent reporters), read from the
+        recorder's rows when asked for.
     running : bool
         True until the scenario's last week has been stepped; ``run_model()`` stops there.
     """
@@ -105,10 +107,10 @@ class ChangeModel(mesa.Model):
         self.coupling: ChannelCoupling | None = None
         self.customers: CustomerState | None = None
         if scenario.customers is not None:
-            self.coupling = ChannelCoupling(scenario)
+            self.coupling = ChannelCoupling(scenario, self.feeds)
             self.customers = self._starting_customers(scenario.customers, self.coupling)
         self.recorder = Recorder(self.unit_names, self.state.headcount, scenario.customers)
-        self.datacollector = organisation_datacollector()
+        self.datacollector = OrganisationSeries()
         self.units: list[Unit] = []
         self.employees: list[Employee] = []
         if agents:

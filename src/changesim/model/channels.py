@@ -26,6 +26,7 @@ import numpy as np
 
 from changesim.model.customers import ChannelConditions
 from changesim.model.feeds import DataFeeds
+from changesim.model.memo import LastResult
 from changesim.model.state import NOT_YET, OrgState
 from changesim.scenario import Scenario
 from changesim.scenario.customers import DEFAULT_FCR
@@ -36,9 +37,18 @@ PRODUCT_RESOLUTION_GAIN = 0.05
 
 
 class ChannelCoupling:
-    """Precomputed maps between units and channels for one scenario."""
+    """Precomputed maps between units and channels for one scenario.
 
-    def __init__(self, scenario: Scenario) -> None:
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario with customers.
+    feeds : DataFeeds, optional
+        The scenario's data feeds, to share with the rest of the model (their weekly results
+        are kept); default: the coupling's own.
+    """
+
+    def __init__(self, scenario: Scenario, feeds: DataFeeds | None = None) -> None:
         spec = scenario.customers
         if spec is None:
             raise ValueError("the channel coupling needs a scenario with customers")
@@ -52,15 +62,20 @@ class ChannelCoupling:
             [[1.0 if u.channel == c else 0.0 for u in units] for c in self.channels]
         )
         self.base_resolution = np.array(spec.per_channel("first_contact_resolution", DEFAULT_FCR))
-        self.data = DataFeeds(scenario)
+        self.data = DataFeeds(scenario) if feeds is None else feeds
         steering = spec.steering
         self.target = None if steering.target is None else self.channels.index(steering.target)
         strength = 1.0 + scenario.organisation.experience.channel_steering
         self.utility_for_all = (steering.product + steering.benefit) * strength
         self.utility_for_newcomers = steering.communication * strength
         self.resolution_gain = PRODUCT_RESOLUTION_GAIN * steering.product
-        #: Per channel: (headcount weight per unit, staffed at all, staffed or 1), on first use.
-        self._staffing: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        #: Per channel: (headcount weight per unit, staffed at all, staffed or 1), and whether
+        #: every channel is staffed; on first use.
+        self._staffing: tuple[np.ndarray, np.ndarray, np.ndarray, bool] | None = None
+        #: Back-office headcount per unit and in all, on first use.
+        self._back_head: tuple[np.ndarray, np.ndarray] | None = None
+        # Steering, awareness and caps change only in the weeks an instrument starts.
+        self._instruments = LastResult(self._instruments_in)
 
     def freshness(self, state: OrgState) -> np.ndarray:
         """F_u per unit: the mean over the unit's data dependencies of (1 - staleness) for
@@ -70,36 +85,59 @@ class ChannelCoupling:
 
     def customer_view(self, state: OrgState) -> np.ndarray:
         """V_u per unit in [0, 1]; NaN for back-office units."""
-        back_head = state.headcount * self.back
+        if self._back_head is None:  # headcounts do not change during a run
+            back_head = state.headcount * self.back
+            self._back_head = (back_head, back_head.sum())
+        back_head, back_total = self._back_head
         cut = (state.cutover_week != NOT_YET) * back_head
-        integrated = cut.sum() / back_head.sum() if back_head.sum() else 0.0
+        integrated = cut.sum() / back_total if back_total else 0.0
         view = integrated * state.adopted_share() * self.freshness(state)
         return np.where(self.front, view, np.nan)
 
     def conditions(self, state: OrgState, view: np.ndarray) -> ChannelConditions:
         """Quality, resolution, steering and caps of each channel this week."""
-        if self._staffing is None:  # headcounts do not change during a run
-            weight = self.serves * state.headcount
-            staffed = weight.sum(axis=1)
-            self._staffing = (weight, staffed > 0, np.where(staffed > 0, staffed, 1.0))
-        weight, staffed, safe = self._staffing
-        unit_quality = np.where(staffed, weight @ state.quality / safe, 1.0)
+        unit_quality = self._per_channel(state, state.quality, 1.0)
         seen = np.where(self.front, view, 0.0)  # back-office units have no view (NaN)
-        channel_view = np.where(staffed, weight @ seen / safe, 0.0)
+        channel_view = self._per_channel(state, seen, 0.0)
         spec = self.spec
         quality = unit_quality + spec.view_quality_gain * channel_view
-        resolution = np.clip(
-            self.base_resolution * unit_quality + spec.view_resolution_gain * channel_view, 0, 1
-        )
-        steering = np.zeros(len(self.channels))
-        awareness = np.zeros(len(self.channels))
-        if self.target is not None and state.week >= spec.steering.start:
-            steering[self.target] = self.utility_for_all
-            awareness[self.target] = self.utility_for_newcomers
+        resolution = self.base_resolution * unit_quality + spec.view_resolution_gain * channel_view
+        np.minimum(np.maximum(resolution, 0.0, out=resolution), 1.0, out=resolution)
+        started = self._started(state.week)
+        steering, awareness, cap = self._instruments.get(bytes(started), started)
+        if self.target is not None and started[0]:
             resolution[self.target] = min(1.0, resolution[self.target] + self.resolution_gain)
-        cap = np.ones(len(self.channels))
-        for restriction in spec.steering.restrictions:
-            if state.week >= restriction.start:
-                c = self.channels.index(restriction.channel)
-                cap[c] = min(cap[c], restriction.cap)
         return ChannelConditions(quality, resolution, steering, awareness, cap)
+
+    def _per_channel(self, state: OrgState, values: np.ndarray, unstaffed: float) -> np.ndarray:
+        """Per channel, the headcount-weighted mean of the per-unit ``values`` of its units;
+        ``unstaffed`` for a channel no unit serves."""
+        if self._staffing is None:  # headcounts do not change during a run
+            weight = self.serves * state.headcount
+            total = weight.sum(axis=1)
+            staffed = total > 0
+            self._staffing = (weight, staffed, np.where(staffed, total, 1.0), bool(staffed.all()))
+        weight, staffed, safe, everywhere = self._staffing
+        mean = weight @ values / safe
+        return mean if everywhere else np.where(staffed, mean, unstaffed)
+
+    def _started(self, week: int) -> list[bool]:
+        """Whether steering (first) and each restriction have started in ``week``."""
+        steering = self.spec.steering
+        return [
+            week >= steering.start,
+            *(week >= restriction.start for restriction in steering.restrictions),
+        ]
+
+    def _instruments_in(self, started: list[bool]) -> np.ndarray:
+        """Rows steering, awareness and cap per channel, for the instruments ``started``."""
+        table = np.zeros((3, len(self.channels)))
+        table[2] = 1.0
+        if self.target is not None and started[0]:
+            table[0, self.target] = self.utility_for_all
+            table[1, self.target] = self.utility_for_newcomers
+        for restriction, on in zip(self.spec.steering.restrictions, started[1:], strict=True):
+            if on:
+                c = self.channels.index(restriction.channel)
+                table[2, c] = min(table[2, c], restriction.cap)
+        return table

@@ -1,24 +1,17 @@
-"""Stage 7, recording the week: per-unit records for the tidy frame of a run, and a Mesa
-``DataCollector`` with the organisation's weekly series.
+"""Stage 7, recording the week: per-unit records for the tidy frame of a run.
 
-Both are O(units) per week; employee snapshots are never taken.
+O(units) per week; employee snapshots are never taken. The Mesa ``DataCollector`` of the
+organisation's weekly series reads these records (:mod:`changesim.model.series`).
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from changesim.model.customers import CustomerWeek
 from changesim.model.state import OrgState
-from changesim.scenario.customers import DEFAULT_COST, SELF_SERVICE_CHANNELS, Customers
-
-if TYPE_CHECKING:
-    import mesa
-
-    from changesim.model.change_model import ChangeModel
+from changesim.scenario.customers import DEFAULT_COST, Customers
 
 #: The ``unit`` value of the organisation's rows in the weekly frame.
 ORGANISATION = "all"
@@ -52,6 +45,10 @@ class Recorder:
         }
         self.cost: list[float] = []
         self.running_cost: list[float] = []
+
+    def __len__(self) -> int:
+        """Number of weeks recorded."""
+        return len(self.cost)
 
     def record(self, state: OrgState, cost: float, running_cost: float = 0.0) -> None:
         """Record the state at the end of the current week, the week's intervention cost and
@@ -156,53 +153,3 @@ class Recorder:
                 frame[name] = values
         frame["unit"] = frame["unit"].astype("category")
         return frame
-
-
-def organisation_datacollector() -> mesa.DataCollector:
-    """A ``mesa.DataCollector`` with the organisation's weekly series as model reporters.
-
-    ``week``, ``adopted_share`` (of all employees), ``quality`` (headcount-weighted, old level
-    1), and with customers ``satisfaction`` (mean of active customers) and
-    ``self_service_share`` (share of the week's contacts in self-service channels); NaN
-    without customers. ``model.datacollector.get_model_vars_dataframe()`` gives one row per
-    week from week 0.
-    """
-    import mesa  # here, so that reading result frames does not import Mesa (about 1.5 s)
-
-    return mesa.DataCollector(
-        model_reporters={
-            "week": lambda model: model.state.week,
-            "adopted_share": adopted_share,
-            "quality": organisation_quality,
-            "satisfaction": satisfaction,
-            "self_service_share": self_service_share,
-        }
-    )
-
-
-def adopted_share(model: ChangeModel) -> float:
-    """Adopted share of all employees."""
-    state = model.state
-    return float(state.adopted_count.sum() / state.size)
-
-
-def organisation_quality(model: ChangeModel) -> float:
-    """Headcount-weighted mean of the units' service quality."""
-    state = model.state
-    return float(state.quality @ state.headcount / state.headcount.sum())
-
-
-def satisfaction(model: ChangeModel) -> float:
-    """Mean satisfaction of active customers this week; NaN without customers."""
-    rows = model.recorder.customer_rows["satisfaction"]
-    return float(rows[-1]) if rows else float("nan")
-
-
-def self_service_share(model: ChangeModel) -> float:
-    """Share of this week's contacts in self-service channels; NaN without contacts."""
-    spec = model.settings.customers
-    rows = model.recorder.customer_rows["contacts"]
-    if spec is None or not rows or rows[-1].sum() == 0:
-        return float("nan")
-    self_service = [c in SELF_SERVICE_CHANNELS for c in spec.channel_names()]
-    return float(rows[-1][self_service].sum() / rows[-1].sum())

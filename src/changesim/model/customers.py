@@ -21,6 +21,7 @@ contacts of week 0 are drawn at their stationary rate.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -254,7 +255,7 @@ def serve_customers(
     after = _experience(state, spec, conditions, who, channel, resolved, rng)
     _learn_habit(state, spec, who, home, choice, resolved, rng)
     left = _churn(state, spec, who, after, rng)
-    pending = who[np.flatnonzero(~resolved)]
+    pending = who[~resolved]
     state.pending = pending[state.active[pending]] if left else pending
     return CustomerWeek(
         contacts=np.bincount(channel, minlength=len(conditions.quality)),
@@ -282,12 +283,18 @@ def _contacting(state: CustomerState, spec: Customers, rng: np.random.Generator)
         new = active[rng.integers(0, count_active, count)]
     else:
         new = rng.integers(0, n, count)
-        rejected = np.flatnonzero(~state.active[new])
-        while len(rejected):
-            again = rng.integers(0, n, len(rejected))
-            new[rejected] = again
-            rejected = rejected[~state.active[again]]
+        if count_active < n:  # some have left: draw again for each of them drawn
+            _redraw_churned(state, new, rng)
     return np.concatenate([state.pending, new])
+
+
+def _redraw_churned(state: CustomerState, new: np.ndarray, rng: np.random.Generator) -> None:
+    """Draw again, in place, each churned customer among ``new`` until all are active."""
+    rejected = np.flatnonzero(~state.active[new])
+    while len(rejected):
+        again = rng.integers(0, state.size, len(rejected))
+        new[rejected] = again
+        rejected = rejected[~state.active[again]]
 
 
 def _choose(
@@ -330,12 +337,22 @@ def choice_table(
 
     ``awareness`` adds utility to a channel for the customers whose home is another channel.
     """
-    home = np.eye(len(utility))
-    table = utility[None, :] + habit_weight * home
+    habit, elsewhere = _home_tables(len(utility), habit_weight)
+    table = utility[None, :] + habit
     if awareness is not None:
-        table = table + awareness[None, :] * (1.0 - home)
+        table = table + awareness[None, :] * elsewhere
     table = np.exp(table - table.max(axis=1, keepdims=True))
     return table / table.sum(axis=1, keepdims=True)
+
+
+@functools.lru_cache(maxsize=8)
+def _home_tables(channels: int, habit_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """``habit_weight`` on the diagonal (home k, channel k), and 1 off it (another channel);
+    read-only, made once per number of channels and habit weight."""
+    home = np.eye(channels)
+    habit, elsewhere = habit_weight * home, 1.0 - home
+    habit.flags.writeable = elsewhere.flags.writeable = False
+    return habit, elsewhere
 
 
 def _draw(probabilities: np.ndarray, home: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -377,8 +394,10 @@ def _experience(
     index = resolved * channels + choice  # intp
     if sat.noise > 0:
         score = table[index]
-        score += np.float32(sat.noise) * rng.standard_normal(len(who), dtype=np.float32)
-        np.clip(score, 0.0, 1.0, out=score)
+        noise = rng.standard_normal(len(who), dtype=np.float32)
+        noise *= np.float32(sat.noise)
+        score += noise
+        np.minimum(np.maximum(score, 0.0, out=score), 1.0, out=score)
     else:
         score = np.clip(table, 0.0, 1.0)[index]
     current = state.satisfaction[who]

@@ -26,8 +26,11 @@ A scenario that lists no feeds at all takes every feed as present and aligned (F
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 
+from changesim.model.memo import LastResult
 from changesim.model.state import NOT_YET, OrgState
 from changesim.scenario import Scenario
 from changesim.scenario.customers import Feed
@@ -62,15 +65,31 @@ class DataFeeds:
         added = np.bincount(self.target[~self.implicit], minlength=len(units))
         #: Number of data dependencies of each unit, |R_u|.
         self.count = self.front * int(self.back.sum()) + added
-        self._stale_week: int | None = None
-        self._stale = np.zeros(len(self.feeds))
+        #: The listed feeds that take an alignment: (source, target, alignment).
+        self.aligning = [
+            (source, target, f.alignment)
+            for source, target, f in zip(self.source, self.target, self.feeds, strict=True)
+            if f.alignment is not None
+        ]
+        #: The weeks in which a listed feed becomes aligned, in order: only then does a
+        #: feed's staleness change, so the number of them passed gives every feed's staleness.
+        self._aligned_weeks = sorted(w for f in self.feeds if (w := f.aligned_week) is not None)
+        self._stale: dict[int, np.ndarray] = {}
+        # Freshness and staleness depend on the state only through the cut-overs and the
+        # feeds' staleness this week: kept until either changes (see weekly_key).
+        self._freshness = LastResult(self._fresh_now)
+        self._staleness = LastResult(self._stale_now)
+        self._factor = LastResult(self._factor_now)
 
     def stale_shares(self, week: int) -> np.ndarray:
-        """Per listed feed, its staleness in ``week``: stale days / 7 (0 once aligned)."""
-        if week != self._stale_week:  # asked up to three times a week: worked out once
-            self._stale = np.array([f.stale_days(week) / 7.0 for f in self.feeds])
-            self._stale_week = week
-        return self._stale
+        """Per listed feed, its staleness in ``week``: stale days / 7 (0 once aligned).
+        Read-only."""
+        aligned = bisect.bisect_right(self._aligned_weeks, week)  # alignments done by week
+        if aligned not in self._stale:
+            stale = np.array([f.stale_days(week) / 7.0 for f in self.feeds])
+            stale.flags.writeable = False
+            self._stale[aligned] = stale
+        return self._stale[aligned]
 
     def _per_unit(self, values: np.ndarray) -> np.ndarray:
         """Sum of per-feed ``values`` over each unit's listed feeds in."""
@@ -81,17 +100,38 @@ class DataFeeds:
         count = self.count
         return np.divide(total, count, out=np.zeros(len(count)), where=count > 0)
 
+    def weekly_key(self, state: OrgState) -> bytes:
+        """What freshness and staleness depend on: the units cut over, the feeds' staleness."""
+        cut = state.cutover_week != NOT_YET
+        return cut.tobytes() + self.stale_shares(state.week).tobytes()
+
     def freshness(self, state: OrgState) -> np.ndarray:
         """F_u per unit in [0, 1]; 1 for every unit when no feed is listed, and for a unit
-        without dependencies. A missing feed adds 0."""
+        without dependencies. A missing feed adds 0. Read-only."""
+        return self._freshness.get(self.weekly_key(state), state)
+
+    def staleness(self, state: OrgState) -> np.ndarray:
+        """σ_u per unit in [0, 1]: the staleness of the shared data its people work around.
+        Read-only."""
+        return self._staleness.get(self.weekly_key(state), state)
+
+    def adoption_factor(self, state: OrgState) -> np.ndarray | None:
+        """Per unit, the factor ``1 - stale_slowdown * σ_u`` on the adoption probability; None
+        when it is 1 everywhere (no listed feed or no slowdown). Read-only."""
+        if not self.listed or self.slowdown == 0.0:
+            return None
+        return self._factor.get(self.weekly_key(state), state)
+
+    def _fresh_now(self, state: OrgState) -> np.ndarray:
+        """F_u per unit, worked out from the state."""
         if not self.listed:
             return np.ones(len(state.headcount))
         cut = state.cutover_week != NOT_YET
         fresh = self._per_unit((1.0 - self.stale_shares(state.week)) * cut[self.source])
         return np.where(self.count > 0, self._mean(fresh), 1.0)
 
-    def staleness(self, state: OrgState) -> np.ndarray:
-        """σ_u per unit in [0, 1]: the staleness of the shared data its people work around."""
+    def _stale_now(self, state: OrgState) -> np.ndarray:
+        """σ_u per unit, worked out from the state."""
         cut = state.cutover_week != NOT_YET
         if not self.listed or not cut.any():  # no data shared yet: nothing to be stale
             return np.zeros(len(state.headcount))
@@ -103,11 +143,8 @@ class DataFeeds:
         listed = self._per_unit(stale) - self._per_unit((self.implicit & cut[self.source]) * 1.0)
         return self._mean(missing + listed)
 
-    def adoption_factor(self, state: OrgState) -> np.ndarray | None:
-        """Per unit, the factor ``1 - stale_slowdown * σ_u`` on the adoption probability; None
-        when it is 1 everywhere (no listed feed or no slowdown)."""
-        if not self.listed or self.slowdown == 0.0:
-            return None
+    def _factor_now(self, state: OrgState) -> np.ndarray:
+        """The adoption factor, worked out from the state."""
         return 1.0 - self.slowdown * self.staleness(state)
 
     def quality_cost(self, state: OrgState) -> np.ndarray:
@@ -118,9 +155,8 @@ class DataFeeds:
             return cost
         if self.rework > 0.0:
             cost += self.rework * self.staleness(state) * state.adopted_share()
-        for source, target, feed in zip(self.source, self.target, self.feeds, strict=True):
-            alignment = feed.alignment
-            if alignment is not None and alignment.coordinating(state.week):
+        for source, target, alignment in self.aligning:
+            if alignment.coordinating(state.week):
                 cost[source] += alignment.effort
                 cost[target] += alignment.effort
         return cost
@@ -135,4 +171,4 @@ class DataFeeds:
 
     def alignment_cost(self, week: int) -> float:
         """Money spent on aligning feeds in ``week`` (charged with the interventions)."""
-        return float(sum(f.alignment.cost(week) for f in self.feeds if f.alignment is not None))
+        return float(sum(alignment.cost(week) for _, _, alignment in self.aligning))

@@ -16,6 +16,7 @@ import numpy as np
 
 from changesim.build.network import random_cross_unit_ties
 from changesim.build.selection import choose_employees
+from changesim.model.memo import LastResult
 from changesim.model.state import NOT_YET, OrgState
 from changesim.registry import INTERVENTIONS, register_intervention
 from changesim.scenario.interventions import Champions, CrossUnitTies, Intervention
@@ -24,6 +25,8 @@ from changesim.scenario.interventions import Champions, CrossUnitTies, Intervent
 EFFECT_PER_WEEK = 0.1
 #: Influence weight of a champion at intensity 1 (ordinary employees weigh 1).
 CHAMPION_MAX_WEIGHT = 10.0
+#: The week a window begins for units it never reaches (after any week of a run).
+NEVER = np.iinfo(np.int64).max
 
 
 @dataclass
@@ -39,33 +42,69 @@ class ActiveIntervention:
     reached: np.ndarray  # bool per unit
     chosen: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     started: bool = False
+    #: The employee masks of the last window (it changes in few weeks).
+    _masks: LastResult = field(init=False, repr=False, compare=False)
+    #: Per unit, the week its window begins (``timing: unit_opening``), kept while no unit opens.
+    _begins: LastResult = field(init=False, repr=False, compare=False)
+    #: The window of ``timing: absolute`` in a later week and in its first week.
+    _absolute: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False, compare=False)
 
-    def window(self, state: OrgState) -> tuple[np.ndarray, np.ndarray] | None:
-        """Bool per employee: (in the intervention's window this week, window begins now);
-        None when nobody is in the window this week."""
+    def __post_init__(self) -> None:
+        self._masks = LastResult(_employee_masks)
+        self._begins = LastResult(self._begin_weeks)
+        reached = self.reached
+        self._absolute = (np.array([reached, np.zeros_like(reached)]), np.array([reached, reached]))
+
+    def window(self, state: OrgState) -> np.ndarray | None:
+        """Bool per unit, two rows: in the intervention's window this week, window begins
+        now; None when no unit is in the window this week."""
         spec = self.spec
+        week = state.week
         if spec.timing == "absolute":
-            weeks_in = state.week - spec.start
+            weeks_in = week - spec.start
             if not 0 <= weeks_in < spec.weeks:
                 return None
-            everyone = state.of_units(self.reached)
-            return everyone, everyone if weeks_in == 0 else np.zeros(state.size, dtype=bool)
-        opened = state.opened_week
-        elapsed = np.where(opened != NOT_YET, state.week - opened - spec.start, -1)
-        active = self.reached & (elapsed >= 0) & (elapsed < spec.weeks)
+            return self._absolute[weeks_in == 0]
+        begins = self._begins.get(state.opened_week.tobytes(), state.opened_week)
+        active = (begins <= week) & (begins > week - spec.weeks)
         if not active.any():
             return None
-        return state.of_units(active), state.of_units(active & (elapsed == 0))
+        return np.array([active, begins == week])
 
-    def cost(self, active: np.ndarray, starting: np.ndarray, first: bool) -> float:
-        """Cost this week: per active week, per employee starting, fixed on the first week."""
+    def _begin_weeks(self, opened_week: np.ndarray) -> np.ndarray:
+        """Per unit, the week its window begins: ``start`` weeks after the unit opened; never
+        for a unit not reached or not opened yet."""
+        opened = self.reached & (opened_week != NOT_YET)
+        return np.where(opened, opened_week.astype(np.int64) + self.spec.start, NEVER)
+
+    def employees(self, state: OrgState, window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The ``window``'s rows per employee (read-only): in the window, window begins now."""
+        masks = self._masks.get(window.tobytes(), state, window)
+        return masks[0], masks[1]
+
+    def cost(self, starting: int, first: bool) -> float:
+        """Cost this week: per active week, per employee starting (``starting`` of them),
+        fixed on the first week."""
         spec = self.spec
-        cost = spec.cost_per_week + spec.cost_per_employee * int(starting.sum())
+        cost = spec.cost_per_week + spec.cost_per_employee * starting
         return float(cost + (spec.cost_fixed if first else 0.0))
 
 
+def _starting(intervention: ActiveIntervention, state: OrgState, window: np.ndarray) -> int:
+    """Employees whose window begins now, counted when they cost something."""
+    if intervention.spec.cost_per_employee == 0:
+        return 0
+    return int(state.headcount @ window[1])
+
+
+def _employee_masks(state: OrgState, window: np.ndarray) -> np.ndarray:
+    """Per-unit bool rows as per-employee rows."""
+    return np.repeat(window, state.headcount, axis=1)
+
+
 #: An action is called as ``action(intervention, active, starting, state, rng)`` with bool
-#: masks of the employees in the intervention's window and of those whose window begins now.
+#: masks of the employees in the intervention's window and of those whose window begins now
+#: (read-only: they are kept for the following weeks).
 Action = Callable[[ActiveIntervention, np.ndarray, np.ndarray, OrgState, np.random.Generator], None]
 
 
@@ -102,11 +141,12 @@ def apply_interventions(
         return 0.0
     state.weight = np.ones(state.size)
     cost = 0.0
-    for intervention, (active, starting) in acting:
+    for intervention, window in acting:
         first = not intervention.started
         intervention.started = True
+        active, starting = intervention.employees(state, window)
         INTERVENTIONS.get(intervention.spec.kind)(intervention, active, starting, state, rng)
-        cost += intervention.cost(active, starting, first)
+        cost += intervention.cost(_starting(intervention, state, window), first)
     if np.array_equal(state.weight, previous_weight):
         state.weight = previous_weight  # unchanged: keep the array, and the network's cache
     return cost

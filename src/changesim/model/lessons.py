@@ -64,5 +64,5 @@ def double_running_cost(state: OrgState, spec: Quality) -> float:
     """
     if spec.double_running_cost == 0:
         return 0.0
-    running = (state.opened_week != NOT_YET) & (state.cutover_week == NOT_YET)
-    return float(spec.double_running_cost * state.headcount[running].sum())
+    running = state.in_scope_count() @ (state.cutover_week == NOT_YET)  # opened, not cut over
+    return float(spec.double_running_cost * running)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from changesim.model.memo import LastResult
 from changesim.model.state import NOT_YET, OrgState
 from changesim.scenario.quality import Quality
 
@@ -20,22 +21,47 @@ def update_quality(state: OrgState, spec: Quality) -> None:
     """
     share = state.adopted_share()
     learners = state.adopted & (state.adoption_week < state.week)
-    taught = 1.0 - state.lessons  # per unit; lessons are below 1 (lesson_transfer <= 0.9)
-    remaining = np.exp(-(1.0 + state.learning_boost) / (spec.learning_weeks * taught))
     # P = 1 - (1 - P) * remaining for learners, in place over everyone: the others (not
     # adopted, or adopted this week) have P = 0 and are multiplied back to exactly 0.
     proficiency = state.proficiency
     np.subtract(1.0, proficiency, out=proficiency)
-    proficiency *= state.of_units(remaining)
+    key = _key(state, spec)
+    proficiency *= _REMAINING.get(key, state, spec.learning_weeks)
     np.subtract(1.0, proficiency, out=proficiency)
     proficiency *= learners
     count = state.adopted_count
     total = state.per_unit(state.proficiency)  # non-adopters have proficiency 0
     learned = np.divide(total, count, out=np.zeros(len(share)), where=count > 0)
     adopter_quality = spec.learning_start + (spec.new_level - spec.learning_start) * learned
-    mixing = spec.mixing_penalty * taught * (1.0 - state.redesign) * 4.0 * share * (1.0 - share)
+    mixing = _MIXING.get(key, state, spec.mixing_penalty) * share * (1.0 - share)
     # A unit cannot give less than no service: extreme settings (learning_start near 0 with a
     # mixing penalty near 1) would otherwise drive the formula below 0 at half adoption.
     state.quality = np.maximum((1.0 - share) + share * adopter_quality - mixing, 0.0)
     cut = (state.cutover_week == NOT_YET) & (share >= spec.cutover_share)
     state.cutover_week[cut] = state.week
+
+
+def _key(state: OrgState, spec: Quality) -> bytes:
+    """What the learning and mixing terms depend on: learning time and mixing penalty, the
+    unit arrays set by lessons and interventions, and the headcounts."""
+    arrays = (state.lessons, state.learning_boost, state.redesign, state.headcount)
+    parameters = np.array([spec.learning_weeks, spec.mixing_penalty], dtype=np.float64)
+    return parameters.tobytes() + b"".join(a.tobytes() for a in arrays)
+
+
+def _remaining(state: OrgState, learning_weeks: float) -> np.ndarray:
+    """Per employee, the share of the proficiency gap left after a week of learning:
+    exp(-1 / tau) with tau = learning time (1 - lam) / (1 + the unit's learning boost)."""
+    taught = 1.0 - state.lessons  # per unit; lessons are below 1 (lesson_transfer <= 0.9)
+    return state.of_units(np.exp(-(1.0 + state.learning_boost) / (learning_weeks * taught)))
+
+
+def _mixing(state: OrgState, penalty: float) -> np.ndarray:
+    """Per unit, the mixing loss at a = 1/2 over 4 a (1 - a): d (1 - lam) (1 - rho) 4."""
+    return penalty * (1.0 - state.lessons) * (1.0 - state.redesign) * 4.0
+
+
+# Lessons, learning boost and redesign change in few weeks of a run: their terms are kept
+# (for whichever run asked last; the key holds everything they depend on).
+_REMAINING = LastResult(_remaining)
+_MIXING = LastResult(_mixing)

@@ -9,6 +9,7 @@ import numpy as np
 from changesim.build.network import OrgNetwork
 from changesim.build.population import Employees
 from changesim.model.exposure import Exposure
+from changesim.model.memo import LastResult
 
 NOT_YET = -1  # week value for "has not happened"
 
@@ -48,6 +49,7 @@ class OrgState:
     exposure: Exposure = field(init=False)  # adopted neighbours, kept by adopt() and revert()
     _unit_bounds: list[int] = field(init=False, repr=False)  # unit u is [b[u], b[u + 1])
     unit_weight: np.ndarray = field(init=False)  # all ones, never written: the quiet weeks' weight
+    _in_scope_count: LastResult = field(init=False, repr=False)  # kept while no unit opens
 
     def __post_init__(self) -> None:
         if np.any(np.diff(self.unit) < 0) or np.any(self.headcount == 0):
@@ -62,6 +64,7 @@ class OrgState:
         self.unit_weight.flags.writeable = False
         if np.all(self.weight == 1.0):
             self.weight = self.unit_weight
+        self._in_scope_count = LastResult(self._count_in_scope)
 
     @classmethod
     def starting(
@@ -170,7 +173,11 @@ class OrgState:
         return [slice(first, after) for first, after in spans]
 
     def in_scope_count(self) -> np.ndarray:
-        """Employees in scope per unit: the whole headcount of every opened unit."""
+        """Employees in scope per unit: the whole headcount of every opened unit. Read-only."""
+        return self._in_scope_count.get(self.opened_week.tobytes())
+
+    def _count_in_scope(self) -> np.ndarray:
+        """Employees in scope per unit, counted."""
         return np.where(self.opened_week != NOT_YET, self.headcount, 0)
 
     def per_unit(self, values: np.ndarray) -> np.ndarray:
