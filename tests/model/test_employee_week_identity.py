@@ -119,7 +119,7 @@ def old_adopt(state, rule, spec, rng, factor=None):
     state.adopt(adopters)
 
 
-def old_update_quality(state, spec):
+def old_update_quality(state, spec, terms=None):  # terms: kept results it does not use
     share = state.adopted_share()
     learners = np.flatnonzero(state.adopted & (state.adoption_week < state.week))
     taught = 1.0 - state.lessons

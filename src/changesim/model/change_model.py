@@ -35,7 +35,7 @@ from changesim.model.collector import Recorder
 from changesim.model.customers import CustomerState, init_customers, serve_customers
 from changesim.model.feeds import DataFeeds
 from changesim.model.interventions import apply_interventions, bind_interventions
-from changesim.model.quality import update_quality
+from changesim.model.quality import LearningTerms, update_quality
 from changesim.model.routes import PhaseSchedule, expand_route, open_phases
 from changesim.model.series import OrganisationSeries
 from changesim.model.state import OrgState
@@ -104,6 +104,7 @@ class ChangeModel(mesa.Model):
         self.state = self._starting_state()
         self.interventions = bind_interventions(scenario.interventions, self.unit_names, self.state)
         self.feeds = DataFeeds(scenario)
+        self.learning_terms = LearningTerms()
         self.coupling: ChannelCoupling | None = None
         self.customers: CustomerState | None = None
         if scenario.customers is not None:
@@ -122,7 +123,7 @@ class ChangeModel(mesa.Model):
             self.interventions, self.state, self.streams.interventions
         ) + self.feeds.alignment_cost(self.state.week)
         self._serve_customers()  # before the quality update: week 0 is the old service level
-        update_quality(self.state, scenario.quality)
+        update_quality(self.state, scenario.quality, self.learning_terms)
         self.feeds.apply_quality_cost(self.state)
         self._record()
 
@@ -186,7 +187,7 @@ class ChangeModel(mesa.Model):
             self.streams.adoption,
             self.feeds.adoption_factor(state),
         )
-        update_quality(state, settings.quality)
+        update_quality(state, settings.quality, self.learning_terms)
         self.feeds.apply_quality_cost(state)  # rework on stale data, effort of aligning feeds
         self._serve_customers()
         self._record()
