@@ -120,6 +120,30 @@ def test_a_few_changes_are_corrected_without_a_fresh_product():
     assert len(calls) == 2  # the check against ``fresh`` made one
 
 
+@pytest.mark.parametrize("incremental_from", [0, 10**9])  # corrected, or counted afresh
+def test_a_quiet_week_keeps_the_count_until_the_network_or_weights_change(incremental_from):
+    rng = np.random.default_rng(8)
+    n = 300
+    network = random_network(n, rng)
+    weights, adopted = np.ones(n), rng.random(n) < 0.3
+    exposure = Exposure(incremental_from=incremental_from)
+    first = exposure.share(network, weights, adopted, np.arange(n))
+    calls = counting_products(network)
+    exposure.changed(np.empty(0, dtype=np.int64), 1.0)  # an empty change is no change
+    np.testing.assert_array_equal(exposure.share(network, weights, adopted, np.arange(n)), first)
+    assert calls == []  # nobody changed: the last count serves
+    weights = weights.copy()
+    weights[:10] = 4.0  # new weights (champions): counted afresh
+    np.testing.assert_allclose(
+        exposure.share(network, weights, adopted, np.arange(n)), fresh(network, weights, adopted)
+    )
+    assert len(calls) == 3  # the count, the weighted degree, and the check against ``fresh``
+    wider = network.with_ties(np.arange(5), np.arange(100, 105))
+    np.testing.assert_allclose(
+        exposure.share(wider, weights, adopted, np.arange(n)), fresh(wider, weights, adopted)
+    )
+
+
 def test_small_networks_are_counted_afresh_every_time():
     rng = np.random.default_rng(6)
     n = 300

@@ -45,9 +45,10 @@ class Exposure:
 
     def changed(self, employees: np.ndarray, sign: float) -> None:
         """Record that ``employees`` (indices) adopted (``sign`` +1) or reverted (-1)."""
-        if self._incremental and len(employees):
-            self._changes.append((employees, sign))
+        if len(employees):
             self._changed += len(employees)
+            if self._incremental:
+                self._changes.append((employees, sign))
 
     def share(
         self,
@@ -75,6 +76,8 @@ class Exposure:
     ) -> np.ndarray:
         """``A @ (w * adopted)`` now, from the last count and the changes since."""
         same = network is self._network and weights is self._weights
+        if same and self._changed == 0:  # nobody adopted or reverted since the last count
+            return self._count
         if not self._incremental or not same or self._changed > RECOUNT_SHARE * network.size:
             self._count = network.neighbour_total(weights * adopted)
             self._network, self._weights = network, weights
