@@ -69,6 +69,9 @@ def test_exposure_is_zero_without_neighbours_and_one_among_adopters():
     adopted = np.array([True, False, True, False])
     share = Exposure().share(network, np.ones(4), adopted, np.arange(4))
     np.testing.assert_array_equal(share, [0.0, 1.0, 0.0, 0.0])  # 3 has no ties
+    only_the_middle = np.array([False, True, False, False])  # 0 and 2: their one neighbour
+    share = Exposure().share(network, np.ones(4), only_the_middle, np.arange(4))
+    np.testing.assert_array_equal(share, [1.0, 0.0, 1.0, 0.0])
 
 
 def test_many_changes_are_counted_afresh_and_give_the_same_share():
