@@ -13,6 +13,8 @@ import scipy.sparse as sp
 
 from changesim.build.network import (
     OrgNetwork,
+    _adjacency,
+    _draw_below,
     adjacency_from_edges,
     build_network,
     random_cross_unit_ties,
@@ -495,3 +497,21 @@ def test_neighbour_total_is_the_product_with_the_adjacency():
     )
     complete = OrgNetwork(4, None)
     np.testing.assert_allclose(complete.neighbour_total(np.array([1.0, 2, 3, 4])), [9, 8, 7, 6])
+
+
+def test_adjacency_from_several_edge_lists_is_that_of_their_concatenation():
+    """``_adjacency`` fills one pair of index arrays from any number of edge lists in turn."""
+    rng = np.random.default_rng(12)
+    parts = [(rng.integers(0, 40, k), rng.integers(0, 40, k)) for k in (30, 0, 25, 17)]
+    together = adjacency_from_edges(
+        np.concatenate([s for s, _ in parts]), np.concatenate([t for _, t in parts]), 40
+    )
+    built = _adjacency([s for s, _ in parts], [t for _, t in parts], 40)
+    assert (built != together).nnz == 0
+    assert built.nnz == together.nnz > 0
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, 1 << 20])
+def test_draw_below_in_chunks_draws_the_same_numbers(chunk):
+    expected = np.random.default_rng(4).random(10) < 0.4
+    np.testing.assert_array_equal(_draw_below(np.random.default_rng(4), 10, 0.4, chunk), expected)
