@@ -64,6 +64,18 @@ MODULES: dict[str, list[str]] = {
     "experiments/plans/scoring.py": ["tests/experiments/test_plan_scoring.py"],
     "model/memo.py": ["tests/model/test_memo.py"],
     "model/series.py": ["tests/model/test_collector.py"],
+    "model/adoption.py": [
+        "tests/model/test_adoption.py",
+        "tests/model/test_rules.py",
+        "tests/model/test_holdouts.py",
+        "tests/model/test_change_model.py",
+        "tests/model/test_employee_week_identity.py",
+    ],
+    "model/interventions.py": [
+        "tests/model/test_interventions.py",
+        "tests/model/test_intervention_timing.py",
+        "tests/model/test_kept_results.py",
+    ],
 }
 
 #: mutmut's exit codes per mutant, as it reports them.
