@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 import changesim
 from changesim import ChangeModel
 from changesim.model.interventions import CHAMPION_MAX_WEIGHT, EFFECT_PER_WEEK
-from tests.builders import BO, WEB, org, unit_rows
+from tests.builders import BO, WEB, load_example, org, route_of, unit_rows
 
 
 def intervention_scenario(interventions, **extra) -> dict:
@@ -162,6 +163,7 @@ def test_champions_are_chosen_weighted_and_adopt(start):
     others = np.setdiff1d(np.arange(model.state.size), champions)
     assert np.all(model.state.weight[others] == 1)
     assert np.all(model.state.readiness[champions] >= 0.9)
+    assert np.all(model.state.readiness[champions] <= 1.0)  # raised to 0.9, not past 1
     assert np.all(model.state.resistance[champions] <= 0.1)
     back = champions[model.state.unit[champions] == 0]
     front = champions[model.state.unit[champions] == 1]
@@ -195,3 +197,79 @@ def test_champions_resistance_cap_is_the_switch_for_the_cut(cap):
     )
     if cap < 1:
         assert (drawn.resistance[champions] > cap).any()  # the cut did something
+
+
+def test_organisation_interventions_act_in_each_units_own_window_only():
+    """Timed on unit opening with ``start: 2, weeks: 5``: a unit learns faster (ties) and is
+    redesigned exactly in weeks o + 2 .. o + 6 after it opens in week o, and not otherwise;
+    the learning boost is the intensity, not added up from week to week."""
+    ties = {
+        "kind": "cross_unit_ties",
+        "timing": "unit_opening",
+        "start": 2,
+        "weeks": 5,
+        "intensity": 0.5,
+        "ties_per_employee": 0.5,
+    }
+    redesign = {
+        "kind": "work_redesign",
+        "timing": "unit_opening",
+        "start": 2,
+        "weeks": 5,
+        "intensity": 0.4,
+    }
+    scenario = load_example(
+        approach="organisation",
+        route=route_of("pilot_then_waves"),
+        interventions=[ties, redesign],
+        weeks=45,
+    )
+    model = ChangeModel(scenario, rng=2, agents=False)
+    seen_active = set()
+    for _ in range(scenario.weeks):
+        model.step()
+        state = model.state
+        opened = state.opened_week
+        active = (opened != -1) & (opened + 2 <= state.week) & (state.week <= opened + 6)
+        seen_active |= set(np.flatnonzero(active).tolist())
+        np.testing.assert_array_equal(state.learning_boost, np.where(active, 0.5, 0.0))
+        np.testing.assert_array_equal(state.redesign, np.where(active, 0.4, 0.0))
+    assert len(seen_active) == len(state.opened_week)  # every unit had its window
+    assert len(set(state.opened_week.tolist())) > 1  # and they opened in different weeks
+
+
+def test_cross_unit_ties_join_the_starting_units_to_other_units():
+    """When a unit's window begins, about ``ties_per_employee`` new ties per starting employee
+    join one of them to an employee of another unit (repeats of existing ties merge)."""
+    ties = {
+        "kind": "cross_unit_ties",
+        "timing": "unit_opening",
+        "weeks": 3,
+        "intensity": 0.5,
+        "ties_per_employee": 0.5,
+    }
+    scenario = load_example(
+        approach="organisation",
+        route=route_of("pilot_then_waves"),
+        interventions=[ties],
+        network={"cross_unit_ties": 0.0},
+        weeks=40,
+    )
+    model = ChangeModel(scenario, rng=5, agents=False)
+    checked = 0
+    for _ in range(scenario.weeks):
+        before = model.state.network.adjacency
+        model.step()
+        state = model.state
+        starting_units = np.flatnonzero(state.opened_week == state.week)
+        added = sp.triu(state.network.adjacency - before).tocoo()
+        if len(starting_units) == 0:
+            assert added.nnz == 0
+            continue
+        starting = np.isin(state.unit, starting_units)
+        expected = round(0.5 * starting.sum())
+        assert 0.9 * expected <= added.nnz <= expected  # a few repeats merge
+        assert np.all(state.unit[added.row] != state.unit[added.col])
+        assert np.all(starting[added.row] | starting[added.col])
+        checked += 1
+    assert checked >= 2  # the pilot and at least one wave
