@@ -199,34 +199,31 @@ def test_champions_resistance_cap_is_the_switch_for_the_cut(cap):
         assert (drawn.resistance[champions] > cap).any()  # the cut did something
 
 
+def on_opening(kind: str, **fields: float) -> dict:
+    """An intervention timed on unit opening."""
+    return {"kind": kind, "timing": "unit_opening", **fields}
+
+
+def organisation_model(interventions: list[dict], seed: int, **extra) -> ChangeModel:
+    """The example organisation under the organisation approach, pilot then waves."""
+    scenario = load_example(
+        approach="organisation",
+        route=route_of("pilot_then_waves"),
+        interventions=interventions,
+        **extra,
+    )
+    return ChangeModel(scenario, rng=seed, agents=False)
+
+
 def test_organisation_interventions_act_in_each_units_own_window_only():
     """Timed on unit opening with ``start: 2, weeks: 5``: a unit learns faster (ties) and is
     redesigned exactly in weeks o + 2 .. o + 6 after it opens in week o, and not otherwise;
     the learning boost is the intensity, not added up from week to week."""
-    ties = {
-        "kind": "cross_unit_ties",
-        "timing": "unit_opening",
-        "start": 2,
-        "weeks": 5,
-        "intensity": 0.5,
-        "ties_per_employee": 0.5,
-    }
-    redesign = {
-        "kind": "work_redesign",
-        "timing": "unit_opening",
-        "start": 2,
-        "weeks": 5,
-        "intensity": 0.4,
-    }
-    scenario = load_example(
-        approach="organisation",
-        route=route_of("pilot_then_waves"),
-        interventions=[ties, redesign],
-        weeks=45,
-    )
-    model = ChangeModel(scenario, rng=2, agents=False)
+    ties = on_opening("cross_unit_ties", start=2, weeks=5, intensity=0.5, ties_per_employee=0.5)
+    redesign = on_opening("work_redesign", start=2, weeks=5, intensity=0.4)
+    model = organisation_model([ties, redesign], seed=2, weeks=45)
     seen_active = set()
-    for _ in range(scenario.weeks):
+    for _ in range(model.settings.weeks):
         model.step()
         state = model.state
         opened = state.opened_week
@@ -241,23 +238,10 @@ def test_organisation_interventions_act_in_each_units_own_window_only():
 def test_cross_unit_ties_join_the_starting_units_to_other_units():
     """When a unit's window begins, about ``ties_per_employee`` new ties per starting employee
     join one of them to an employee of another unit (repeats of existing ties merge)."""
-    ties = {
-        "kind": "cross_unit_ties",
-        "timing": "unit_opening",
-        "weeks": 3,
-        "intensity": 0.5,
-        "ties_per_employee": 0.5,
-    }
-    scenario = load_example(
-        approach="organisation",
-        route=route_of("pilot_then_waves"),
-        interventions=[ties],
-        network={"cross_unit_ties": 0.0},
-        weeks=40,
-    )
-    model = ChangeModel(scenario, rng=5, agents=False)
+    ties = on_opening("cross_unit_ties", weeks=3, intensity=0.5, ties_per_employee=0.5)
+    model = organisation_model([ties], seed=5, network={"cross_unit_ties": 0.0}, weeks=40)
     checked = 0
-    for _ in range(scenario.weeks):
+    for _ in range(model.settings.weeks):
         before = model.state.network.adjacency
         model.step()
         state = model.state
