@@ -86,6 +86,21 @@ def test_finds_the_plan_that_is_best_by_construction(searched) -> None:
     assert not route["within_budget"]
 
 
+def test_the_summary_and_report_say_where_the_best_plan_came_from(searched) -> None:
+    result, folder = searched
+    progress = result.progress
+    assert progress.best_trial == result.best["trial"]
+    assert progress.tried == 24
+    later = result.trials.query("state == 'complete' and trial > @progress.best_trial")
+    assert progress.since_best == len(later) > 0
+    assert not (
+        later["feasible"] & (later["final_adopted_share"] > result.best["final_adopted_share"])
+    ).any()
+    sentence = f"The best plan came from trial {progress.best_trial}"
+    assert any(line.startswith(sentence) for line in result.summary_lines())
+    assert sentence in (folder / "out" / "report.md").read_text(encoding="utf-8")
+
+
 def test_no_reported_plan_exceeds_the_budget(searched) -> None:
     result, folder = searched
     trials = result.trials

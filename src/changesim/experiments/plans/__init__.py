@@ -7,8 +7,9 @@ plans with Optuna (TPE by default; NSGA-II or random draws on request), runs eac
 sampled uncertain scenarios and seeds (common random numbers, the sweep layer's design and
 seeds) on any executor (:mod:`.evaluate`), scores them (:mod:`.scoring`), keeps every trial in
 a folder it can resume from (:mod:`.store`) and returns a :class:`PlanSearch`
-(:mod:`.result`): the best plan or the Pareto front, every trial, a comparison with the routes
-as written, and each reported plan as a ready-to-run scenario, with a report (:mod:`.report`).
+(:mod:`.result`): the best plan or the Pareto front, every trial, whether the search has
+settled (:mod:`.progress`), a comparison with the routes as written, and each reported plan as
+a ready-to-run scenario, with a report (:mod:`.report`).
 
 How it holds together:
 

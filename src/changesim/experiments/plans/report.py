@@ -131,6 +131,7 @@ def markdown_report(search: PlanSearch) -> str:
                 for _, r in search.front.iterrows()
             ],
         )
+        out += ["", *search.progress.lines()]
     out += ["", "## Compared with the routes as written, on the same seeds", ""]
     header = [
         "",

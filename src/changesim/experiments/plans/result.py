@@ -14,6 +14,7 @@ import pandas as pd
 
 from changesim.experiments.outputs import write_outputs
 from changesim.experiments.plans.problem import PlanProblem
+from changesim.experiments.plans.progress import SearchProgress, search_progress
 from changesim.experiments.plans.report import (
     format_value,
     markdown_report,
@@ -92,6 +93,12 @@ class PlanSearch:
             return None
         return self.front.iloc[0]
 
+    @property
+    def progress(self) -> SearchProgress:
+        """Where the best plan or the Pareto front came from among the trials, and whether
+        the search has settled (see :mod:`changesim.experiments.plans.progress`)."""
+        return search_progress(self.problem.spec, self.trials)
+
     def scenario(self, name: str) -> Scenario:
         """The reported plan ``name`` (``plan-01``) as a validated scenario."""
         return load_scenario(self.plans[name])
@@ -116,7 +123,7 @@ class PlanSearch:
             lines.append(
                 f"  {data['plan']} (trial {data['trial']}): " + ", ".join(parts) + f"; {cost}"
             )
-        return lines
+        return lines + self.progress.lines()
 
     def figures(self) -> dict[str, Figure]:
         """``front``: the trials, the front or best, and the compared routes."""

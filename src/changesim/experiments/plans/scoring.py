@@ -135,6 +135,16 @@ def pareto(losses: np.ndarray) -> np.ndarray:
     return np.array(keep, dtype=int)
 
 
+def feasible_losses(spec: PlanSpec, trials: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The complete trials within the budget that have a value for every objective, and
+    their values as losses (lower is better in every column)."""
+    names = spec.objective_names()
+    ok = trials[(trials["feasible"] == True) & (trials["state"] == "complete")]  # noqa: E712
+    ok = ok.dropna(subset=names)
+    values = ok[names].to_numpy(dtype=float)
+    return ok, np.where(lower_is_better(spec), values, -values)
+
+
 def reported_front(spec: PlanSpec, trials: pd.DataFrame) -> pd.DataFrame:
     """The reported plans: feasible, complete, best first; for several objectives the Pareto
     front, thinned evenly along the first objective to ``report.top`` plans.
@@ -153,10 +163,7 @@ def reported_front(spec: PlanSpec, trials: pd.DataFrame) -> pd.DataFrame:
         in front.
     """
     names = spec.objective_names()
-    ok = trials[(trials["feasible"] == True) & (trials["state"] == "complete")]  # noqa: E712
-    ok = ok.dropna(subset=names)
-    values = ok[names].to_numpy(dtype=float)
-    losses = np.where(lower_is_better(spec), values, -values)
+    ok, losses = feasible_losses(spec, trials)
     if len(names) == 1:
         order = np.lexsort((ok["trial"].to_numpy(), losses[:, 0]))
         chosen = order[: spec.report.top]
