@@ -74,13 +74,25 @@ def test_a_maximised_objective_finds_the_largest() -> None:
     assert progress.since_best == 2
 
 
-def test_no_plan_within_the_budget_has_no_best_and_has_not_settled() -> None:
-    table = trials([1.0, 2.0, 3.0, 4.0, 5.0], feasible=[False] * 5)
-    progress = search_progress(spec(batch=2), table)
+@pytest.mark.parametrize("objectives", [{"weeks_to_80": "minimise"}, TWO])
+def test_no_plan_within_the_budget_has_no_best_and_has_not_settled(objectives) -> None:
+    values = [(1.0, 0.5), (2.0, 0.4), (3.0, 0.3), (4.0, 0.2), (5.0, 0.1)]
+    names = tuple(objectives)
+    table = trials([v[: len(names)] for v in values], names=names, feasible=[False] * 5)
+    progress = search_progress(spec(batch=2, **objectives), table)
+    assert (progress.tried, progress.batch, progress.objectives) == (5, 2, len(names))
     assert progress.best_trial is None
-    assert progress.tried == 5
+    assert progress.front == 0
     assert not progress.settled
     assert progress.lines() == []
+
+
+def test_a_front_of_one_plan_is_reported() -> None:
+    table = trials([(1, 0.9), (2, 0.5), (3, 0.1)], names=tuple(TWO))  # trial 0 beats both
+    progress = search_progress(spec(batch=2, **TWO), table)
+    assert (progress.front, progress.front_from_last_batch) == (1, 0)
+    assert progress.settled
+    assert progress.lines()[0].startswith("1 plan(s) are on the Pareto front")
 
 
 def test_several_objectives_count_the_front_plans_from_the_last_batch() -> None:
@@ -93,7 +105,12 @@ def test_several_objectives_count_the_front_plans_from_the_last_batch() -> None:
     assert not progress.settled
     assert "3 plan(s)" in progress.lines()[0]
     assert "1 of them" in progress.lines()[0]
-    assert "has not settled" in progress.lines()[1]
+    assert progress.objectives == 2
+    advice = progress.lines()[1]
+    assert advice.startswith("The search has not settled: more trials may find better plans")
+    assert advice.endswith(
+        "(run it again with a larger --trials; it goes on from the trials it has)."
+    )
     # A later batch that adds nothing to the front settles it.
     later = trials([*values, (8, 0.1), (9, 0.6)], names=tuple(TWO))
     progress = search_progress(spec(batch=2, **TWO), later)
