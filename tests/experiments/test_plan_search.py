@@ -155,6 +155,44 @@ def test_a_resumed_search_continues_from_its_stored_trials(tmp_path: Path, searc
     pd.testing.assert_frame_equal(second.trials[columns], whole.trials[columns])
 
 
+def test_a_search_killed_within_a_batch_finishes_its_proposed_plans(
+    tmp_path: Path, searched, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after two plans of the second batch: the other two stay proposed (running in
+    the journal) and are finished from their stored parameters when the search runs again,
+    with the trials an uninterrupted search gives."""
+    from changesim.experiments.plans import search as search_module
+
+    whole, _ = searched
+    path = strong_or_weak(tmp_path)
+    out = tmp_path / "out"
+    optimise(path, out, trials=4, workers=1)  # the first batch (search.batch is 4)
+    real = search_module.evaluate
+
+    def killed_after_two(problem, candidates, executor, done, progress) -> None:
+        told = []
+
+        def done_then_kill(position: int, runs: pd.DataFrame) -> None:
+            done(position, runs)
+            told.append(position)
+            if len(told) == 2:
+                raise KeyboardInterrupt
+
+        real(problem, candidates, executor, done_then_kill, progress)
+
+    monkeypatch.setattr(search_module, "evaluate", killed_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        optimise(path, out, trials=8, workers=1)
+    monkeypatch.setattr(search_module, "evaluate", real)
+    on_disk = sorted(p.stem for p in (out / "trials").glob("trial-*.parquet"))
+    assert on_disk == [trial_name(n).split("/")[-1] for n in range(6)]
+    resumed = optimise(path, out, trials=8, workers=1)
+    assert resumed.evaluated == 2  # trials 6 and 7, proposed before the kill
+    assert list(resumed.trials["state"]) == ["complete"] * 8
+    columns = ["trial", "interventions[0].use", "interventions[0].start", "final_adopted_share"]
+    pd.testing.assert_frame_equal(resumed.trials[columns], whole.trials[columns].head(8))
+
+
 def test_another_plan_file_in_the_same_folder_is_refused(tmp_path: Path) -> None:
     path = strong_or_weak(tmp_path)
     optimise(path, tmp_path / "out", trials=1, workers=1)

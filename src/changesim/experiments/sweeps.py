@@ -135,7 +135,7 @@ def load_experiment(
         name = scenario.name if scenario.name not in routes else f"{scenario.name} ({route})"
         routes[name] = scenario.model_dump(by_alias=True, mode="json")
     factors = [Factor(p, f) for p, f in spec.factors.items()]
-    problems = [p for factor in factors for p in _factor_problems(factor, routes, label)]
+    problems = [p for factor in factors for p in factor_problems(factor, routes, label)]
     if problems:
         raise ScenarioError(problems)
     return Experiment(spec, label, routes, factors)
@@ -178,10 +178,25 @@ def read_mapping(path: Path, what: str) -> dict[str, Any]:
     return data
 
 
-def _factor_problems(
-    factor: Factor, routes: dict[str, dict[str, Any]], label: str
-) -> list[Problem]:
-    """A factor's path must exist in every route, and its extreme values must be allowed."""
+def factor_problems(factor: Factor, routes: dict[str, dict[str, Any]], label: str) -> list[Problem]:
+    """What is wrong with ``factor`` for these routes: its path must exist in every route,
+    and both its extreme values must be allowed there (the plan search checks its levers the
+    same way).
+
+    Parameters
+    ----------
+    factor : Factor
+        The factor (or lever) to check.
+    routes : dict
+        Route name -> the route's scenario as data.
+    label : str
+        The file the factor comes from, for the problems' messages.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the factor is fine; else one problem at ``factors.<path>``.
+    """
     where = f"factors.{factor.path}"
     try:
         parts = parse_path(factor.path)

@@ -20,7 +20,7 @@ from changesim.experiments.factors import Factor
 from changesim.experiments.plans.levers import Candidate, Lever, lever_problems
 from changesim.experiments.plans.spec import PlanSpec
 from changesim.experiments.spec import ExperimentSpec
-from changesim.experiments.sweeps import Experiment, Run, _factor_problems, read_mapping
+from changesim.experiments.sweeps import Experiment, Run, factor_problems, read_mapping
 from changesim.scenario import Problem, ScenarioError, load_scenario
 from changesim.scenario.errors import problems_from_validation
 from changesim.scenario.paths import with_values
@@ -198,7 +198,7 @@ def load_plan_search(source: str | Path) -> PlanProblem:
         problems += lever_problems(lever, within, label, where)
     factors = [Factor(p, f) for p, f in spec.uncertain.factors.items()]
     for factor in factors:
-        for found in _factor_problems(factor, choices, label):
+        for found in factor_problems(factor, choices, label):
             problems.append(
                 Problem(
                     found.file,

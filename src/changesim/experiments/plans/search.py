@@ -171,6 +171,10 @@ def _search(
     import optuna
 
     evaluated = 0
+    # Optuna has no public way to reopen a trial that is still running in the journal (a
+    # ``Trial`` is made from the storage's trial id, ``FrozenTrial._trial_id``); the pin
+    # ``optuna<6`` and test_a_search_killed_within_a_batch_finishes_its_proposed_plans
+    # guard it.
     running = [
         optuna.trial.Trial(study, t._trial_id)
         for t in study.get_trials(deepcopy=False)
