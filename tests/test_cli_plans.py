@@ -75,7 +75,7 @@ def optimise(path: Path, *extra: str):
         (
             {"levers": {"interventions[0].intensty": {"low": 0, "high": 1}}},
             "plan.yaml: levers.interventions[0].intensty: not a field of route 'bang': "
-            "interventions.0 has no field 'intensty'; it has: cost_fixed",
+            "interventions[0] has no field 'intensty'; it has: cost_fixed",
         ),
         (
             {"levers": {"interventions[5].use": {"values": [True, False]}}},

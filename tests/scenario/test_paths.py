@@ -55,6 +55,15 @@ def test_variant_validates_the_new_values():
             "customers.feeds[3].delivered",
             "customers.feeds[3].delivered: customers.feeds has 3 entries (numbered from 0)",
         ),
+        (
+            "customers.feeds[0].when",
+            "customers.feeds[0].when: customers.feeds[0] has no field 'when'; it has: "
+            "aligned_from, alignment, delivered, from, needed, to",
+        ),
+        (
+            "customers.feeds[0].delivered.day",
+            "customers.feeds[0].delivered.day: customers.feeds[0].delivered has no field 'day'",
+        ),
         ("population", "population: names a whole section; name one field inside it"),
         (
             "adoption..q",

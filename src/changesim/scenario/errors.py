@@ -94,7 +94,7 @@ def problems_from_validation(
                 has_value = False
         elif err["type"] == "missing":
             message = "required field is missing"
-        problems.append(Problem(file, _dotted(loc), message, value, has_value))
+        problems.append(Problem(file, dotted_path(loc), message, value, has_value))
     return problems
 
 
@@ -127,7 +127,9 @@ def _value_at(data: Any, loc: list) -> Any:
     return node
 
 
-def _dotted(loc: list) -> str:
+def dotted_path(loc: list[str | int] | list) -> str:
+    """A location as the user writes it: ``["customers", "feeds", 0, "delivered"]`` ->
+    ``customers.feeds[0].delivered``."""
     text = ""
     for part in loc:
         if isinstance(part, int):

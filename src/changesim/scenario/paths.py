@@ -14,7 +14,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
-from changesim.scenario.errors import Problem, ScenarioError
+from changesim.scenario.errors import Problem, ScenarioError, dotted_path
 from changesim.scenario.load import load_scenario
 from changesim.scenario.schema import Scenario
 
@@ -46,7 +46,7 @@ def path_problem(data: Any, parts: list[str | int]) -> str | None:
     """Why ``parts`` does not name a value in ``data`` (a scenario as plain data), or None."""
     node = data
     for depth, part in enumerate(parts):
-        where = ".".join(str(p) for p in parts[:depth]) or "the scenario"
+        where = dotted_path(parts[:depth]) or "the scenario"
         if isinstance(part, int):
             if not isinstance(node, list):
                 return f"{where} is not a list"
