@@ -39,7 +39,8 @@ class Registry[T]:
 
     def __init__(self, what: str, builtins: str | None = None) -> None:
         self.what = what
-        self._builtins = builtins
+        self.home = builtins  # the module of the built-in implementations
+        self._builtins = builtins  # None once imported
         self._items: dict[str, T] = {}
 
     def _load_builtins(self) -> None:
@@ -88,6 +89,22 @@ class Registry[T]:
             return self._items[name]
         except KeyError:
             raise KeyError(f"unknown {self.what} {name!r}; registered: {self.names()}") from None
+
+    def extension(self, name: str) -> str | None:
+        """Where the implementation under ``name`` comes from (``module.qualname``) when it
+        is not the built-in one, e.g. a rule registered in a notebook or a replaced built-in
+        network; None for a built-in.
+
+        Raises
+        ------
+        KeyError
+            Naming the unknown name and the registered ones.
+        """
+        item = self.get(name)
+        module = getattr(item, "__module__", None)
+        if module is not None and module == self.home:
+            return None
+        return f"{module}.{getattr(item, '__qualname__', repr(item))}"
 
     def names(self) -> list[str]:
         """Registered names, sorted."""

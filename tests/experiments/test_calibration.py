@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -64,6 +66,14 @@ def test_the_stored_calibration_reads_back_the_same(calibrated):
     assert again.particles["seed"].tolist() == calibration.particles["seed"].tolist()
     assert again.paths == list(TRUTH)
     pd.testing.assert_frame_equal(again.statistics.table, calibration.statistics.table)
+    assert again.extensions == calibration.extensions == {}  # built-ins only
+
+
+def test_the_user_code_a_calibration_names_reads_back(calibrated, tmp_path):
+    calibration, _ = calibrated
+    named = {"adoption rule half_bass": "my_rules.half_bass"}
+    dataclasses.replace(calibration, extensions=named).save(tmp_path / "cal")
+    assert load_calibration(tmp_path / "cal").extensions == named
 
 
 def test_a_stopped_calibration_continues_to_the_result_of_one_that_never_stopped(tmp_path):

@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from changesim.build.observed import Observations, check_fit, read_observations
 from changesim.experiments.executors import Executor, ProcessExecutor, SerialExecutor
 from changesim.experiments.outputs import write_outputs
 from changesim.experiments.pilot import PilotStatistics, pilot_scenario, simulate_pilots
+from changesim.experiments.provenance import extensions
 from changesim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from changesim.scenario.paths import number_bounds
 from changesim.version import __version__
@@ -154,6 +155,9 @@ class Calibration:
         Wall time of the calibration.
     version : str
         changesim version that made it.
+    extensions : dict
+        The user's own implementations the scenario named when it was made (see
+        :mod:`changesim.experiments.provenance`).
     """
 
     scenario: Scenario
@@ -167,6 +171,7 @@ class Calibration:
     observed_source: str
     seconds: float
     version: str = __version__
+    extensions: dict[str, str] = field(default_factory=dict)
 
     @property
     def paths(self) -> list[str]:
@@ -271,6 +276,7 @@ class Calibration:
             "parameters": [p.__dict__ for p in self.parameters],
             "seconds": self.seconds,
             "coverage": self.coverage,
+            "extensions": self.extensions,
             "scenario": self.scenario.model_dump(mode="json", by_alias=True),
         }
 
@@ -342,6 +348,7 @@ def load_calibration(folder: str | Path) -> Calibration:
         observed_source=str(meta["observed"]),
         seconds=float(meta["seconds"]),
         version=str(meta["changesim_version"]),
+        extensions=dict(meta.get("extensions", {})),
     )
 
 
@@ -470,6 +477,7 @@ def calibrate(
         seed=seed,
         observed_source=observed.source,
         seconds=time.perf_counter() - started,
+        extensions=extensions([scenario]),
     )
     if out is not None:
         calibration.save(out)

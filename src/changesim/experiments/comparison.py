@@ -19,6 +19,7 @@ import pandas as pd
 from changesim.analysis.metrics import KEY_METRICS, METRICS
 from changesim.analysis.statistics import mean_interval, paired_differences, summary_table
 from changesim.analysis.verdict import Verdict, conclude
+from changesim.experiments.provenance import extensions
 from changesim.experiments.replications import replication_seeds, run_replications
 from changesim.experiments.store import RunStore, slug
 from changesim.scenario import Scenario, load_scenario
@@ -69,6 +70,9 @@ class Comparison:
         its paired differences, whether the target was reached, and the replications used.
     key_metrics : list of str
         The metrics the verdict concludes on, most important first.
+    extensions : dict
+        The user's own implementations the scenarios named when it was made (see
+        :mod:`changesim.experiments.provenance`).
     """
 
     scenarios: dict[str, Scenario]
@@ -83,6 +87,7 @@ class Comparison:
     recomputed: list[str] = field(default_factory=list)
     precision: dict[str, Any] | None = None
     key_metrics: list[str] = field(default_factory=lambda: list(KEY_METRICS))
+    extensions: dict[str, str] = field(default_factory=dict)
 
     @property
     def routes(self) -> list[str]:
@@ -173,6 +178,7 @@ class Comparison:
             meta["precision"] = self.precision
         if self.currency is not None:
             meta["currency"] = self.currency
+        meta["extensions"] = self.extensions
         meta["scenarios"] = {k: v.model_dump(mode="json") for k, v in self.scenarios.items()}
         return meta
 
@@ -393,6 +399,7 @@ def compare(
         recomputed=[] if store is None else list(store.damaged),
         precision=precision,
         key_metrics=list(metrics or KEY_METRICS),
+        extensions=extensions(scenarios.values()),
     )
     if out is not None:
         comparison.save(out, command=command)

@@ -27,6 +27,7 @@ from changesim.experiments.calibration import LEVEL, Calibration, load_calibrati
 from changesim.experiments.executors import Executor, ProcessExecutor, SerialExecutor
 from changesim.experiments.outputs import write_outputs
 from changesim.experiments.pilot import PilotStatistics
+from changesim.experiments.provenance import extensions
 from changesim.experiments.store import slug
 from changesim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from changesim.scenario.paths import parse_path, path_problem, with_values
@@ -105,6 +106,9 @@ class Projection:
         The key metrics of the outcomes and the answer.
     version : str
         changesim version that made it.
+    extensions : dict
+        The user's own implementations the routes named when it was made (see
+        :mod:`changesim.experiments.provenance`).
     """
 
     calibration: Calibration
@@ -113,6 +117,7 @@ class Projection:
     bands: pd.DataFrame
     metrics: list[str] = field(default_factory=lambda: list(KEY_METRICS))
     version: str = __version__
+    extensions: dict[str, str] = field(default_factory=dict)
 
     @property
     def outcomes(self) -> pd.DataFrame:
@@ -261,6 +266,7 @@ class Projection:
             "observed": self.calibration.observed_source,
             "parameters": self.calibration.paths,
             "particles": len(self.calibration.particles),
+            "extensions": self.extensions,
             "routes": {
                 name: s.model_dump(mode="json", by_alias=True) for name, s in self.routes.items()
             },
@@ -345,6 +351,7 @@ def project(
         runs=runs,
         bands=_bands(pd.concat(weekly, ignore_index=True), weight),
         metrics=list(metrics or KEY_METRICS),
+        extensions=extensions(named.values()),
     )
 
 

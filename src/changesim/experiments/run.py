@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from changesim.analysis.summary import summarise
+from changesim.experiments.provenance import extensions
 from changesim.scenario import Scenario
 from changesim.version import __version__
 
@@ -39,6 +40,9 @@ class RunResult:
         final_adopted_share.
     summary : dict
         Per-run metrics (see :mod:`changesim.analysis.metrics`).
+    extensions : dict
+        The user's own implementations the scenario named when it was made (see
+        :mod:`changesim.experiments.provenance`).
     """
 
     scenario: Scenario
@@ -47,12 +51,15 @@ class RunResult:
     units: pd.DataFrame
     summary: dict[str, float]
     version: str = field(default=__version__)
+    extensions: dict[str, str] = field(default_factory=dict)
 
     def metadata(self) -> dict[str, Any]:
-        """What made this result: scenario (as validated), seed and package version."""
+        """What made this result: scenario (as validated), seed, package version and the
+        user's own implementations it names (see :mod:`changesim.experiments.provenance`)."""
         return {
             "changesim_version": self.version,
             "seed": self.seed,
+            "extensions": self.extensions,
             "scenario": self.scenario.model_dump(mode="json"),
         }
 
@@ -137,4 +144,5 @@ def result_of(model: ChangeModel) -> RunResult:
         weekly=weekly,
         units=units,
         summary=summarise(weekly, delays),
+        extensions=extensions([model.settings]),
     )

@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from changesim.experiments.design import design_points
 from changesim.experiments.executors import Executor, ProcessExecutor, SerialExecutor
 from changesim.experiments.factors import Factor
+from changesim.experiments.provenance import extensions
 from changesim.experiments.spec import ExperimentSpec, FactorValue
 from changesim.scenario import Problem, ScenarioError, load_scenario
 from changesim.scenario.errors import problems_from_validation
@@ -455,6 +456,7 @@ def sweep(
         "design points": len(design),
         "replications": experiment.spec.replications,
         "routes": list(experiment.routes),
+        "extensions": extensions(experiment.routes.values()),
         "factors": [f.path for f in experiment.factors],
         "seed": experiment.spec.seed,
         "runs": len(runs),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from changesim.experiments.plans.problem import PlanProblem
+from changesim.experiments.provenance import extensions
 from changesim.experiments.store import slug
 from changesim.scenario import Problem, ScenarioError
 from changesim.version import __version__
@@ -71,6 +72,9 @@ class PlanStore:
             "file": problem.label,
             "key": key,
             "changesim version": __version__,
+            "extensions": extensions(
+                [problem.base, *({"route": r} for r in problem.routes.values() if r)]
+            ),
             "spec": problem.spec.model_dump(mode="json"),
         }
         tmp = manifest_path.with_name(".plan-search.json.tmp")
