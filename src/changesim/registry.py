@@ -106,6 +106,12 @@ class Registry[T]:
             return None
         return f"{module}.{getattr(item, '__qualname__', repr(item))}"
 
+    def extensions(self) -> dict[str, T]:
+        """The implementations registered by the user (not from the built-in module), by
+        name."""
+        self._load_builtins()
+        return {name: item for name, item in self._items.items() if self.extension(name)}
+
     def names(self) -> list[str]:
         """Registered names, sorted."""
         self._load_builtins()
@@ -129,3 +135,29 @@ register_network = NETWORKS.register
 register_route = ROUTES.register
 #: ``@register_intervention("kind")`` registers a weekly action (see ``model.interventions``).
 register_intervention = INTERVENTIONS.register
+
+
+#: The registries by the name under which :func:`user_registrations` lists them.
+REGISTRIES: dict[str, Registry[Any]] = {
+    "rule": RULES,
+    "network": NETWORKS,
+    "route": ROUTES,
+    "intervention": INTERVENTIONS,
+}
+
+
+def user_registrations() -> list[tuple[str, str, Any]]:
+    """Every implementation the user registered in this process, as ``(registry, name,
+    implementation)``: what a worker process needs to run the same scenarios (see
+    :func:`install_registrations`)."""
+    return [
+        (key, name, item)
+        for key, registry in REGISTRIES.items()
+        for name, item in registry.extensions().items()
+    ]
+
+
+def install_registrations(registrations: list[tuple[str, str, Any]]) -> None:
+    """Register ``registrations`` (from :func:`user_registrations` in another process) here."""
+    for key, name, item in registrations:
+        REGISTRIES[key].register(name)(item)

@@ -223,6 +223,34 @@ def test_a_dask_local_cluster_gives_the_same_store(tmp_path: Path, reference: pd
     pd.testing.assert_frame_equal(result.runs, reference)
 
 
+def test_a_rule_registered_here_runs_on_dask_workers(tmp_path: Path, temporary_rule) -> None:
+    """A rule defined inside a function cannot be imported by a worker process (as one
+    defined in a notebook): the executor sends it along, and the runs are this process's."""
+    from changesim.experiments.executors import DaskExecutor
+    from changesim.model.rules import bass
+
+    def half_bass(inputs):
+        return 0.5 * bass(inputs)
+
+    temporary_rule("half_bass_here", half_bass)
+    path = experiment_file(tmp_path, replications=1)
+    for name in ROUTES:  # both routes adopt under the new rule
+        route = yaml.safe_load((tmp_path / name).read_text(encoding="utf-8"))
+        route["adoption"]["rule"] = "half_bass_here"
+        (tmp_path / name).write_text(yaml.safe_dump(route), encoding="utf-8")
+    here = sweep(path, tmp_path / "here", workers=1)
+    executor = DaskExecutor(local_workers=1)
+    try:
+        there = sweep(path, tmp_path / "there", executor=executor)
+    finally:
+        executor.close()
+    pd.testing.assert_frame_equal(there.runs, here.runs)
+    (tmp_path / "plain").mkdir()
+    with_bass = sweep(experiment_file(tmp_path / "plain", replications=1), tmp_path / "bass")
+    half, full = here.runs["final_adopted_share"], with_bass.runs["final_adopted_share"]
+    assert half.mean() < 0.8 * full.mean(), (half.mean(), full.mean())  # half the rate
+
+
 def test_weekly_series_on_request(tmp_path: Path) -> None:
     out = tmp_path / "out"
     sweep(experiment_file(tmp_path, outputs={"weekly": True}, replications=1), out, workers=1)

@@ -11,7 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Any, Protocol
+
+from changesim.registry import install_registrations, user_registrations
 
 #: Items in flight per worker: enough to keep workers busy, few enough to keep memory flat.
 IN_FLIGHT_PER_WORKER = 2
@@ -100,6 +103,23 @@ LOCAL_WORKER_CONFIG = {
 }
 
 
+@dataclass(frozen=True)
+class WithRegistrations:
+    """``function`` called in a worker after the caller's own implementations (rules,
+    networks, routes, interventions registered there) are registered in the worker too.
+
+    A Dask worker is a fresh process: it has changesim's built-ins, but not a rule registered in
+    a notebook, whose module it cannot import. Dask pickles these by value (cloudpickle).
+    """
+
+    function: Callable[[Any], Any]
+    registrations: list[tuple[str, str, Any]]
+
+    def __call__(self, item: Any) -> Any:
+        install_registrations(self.registrations)
+        return self.function(item)
+
+
 class DaskExecutor:
     """A Dask distributed cluster: an existing one at ``address``, or a local one.
 
@@ -112,6 +132,12 @@ class DaskExecutor:
         own the same settings for the same speed.
     local_workers : int, optional
         Workers of the local cluster; default the machine's cores.
+
+    Notes
+    -----
+    Implementations the caller registered (:func:`changesim.registry.user_registrations`)
+    travel with the work and are registered in the worker before it runs
+    (:class:`WithRegistrations`).
     """
 
     def __init__(self, address: str | None = None, local_workers: int | None = None) -> None:
@@ -137,6 +163,9 @@ class DaskExecutor:
     ) -> Iterator[tuple[int, Any]]:
         from distributed import as_completed
 
+        registrations = user_registrations()
+        if registrations:
+            function = WithRegistrations(function, registrations)
         queue = enumerate(items)
         index_of: dict[Any, int] = {}
         first = []
