@@ -35,6 +35,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from changesim.registry import (
+    load_extensions,
     register_intervention,
     register_network,
     register_route,
@@ -104,6 +105,7 @@ __all__ = [
     "compare",
     "load_calibration",
     "load_experiment",
+    "load_extensions",
     "load_plan_search",
     "load_scenario",
     "optimise",

@@ -92,6 +92,31 @@ def _guard[R](action: Callable[[], R]) -> R:
         raise typer.Exit(1) from None
 
 
+@app.callback()
+def load_user_code(
+    with_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--with",
+            help="A Python file that registers your own rules, networks, routes or "
+            "interventions (changesim.register_rule, ...), imported before the command; "
+            "repeat for several.",
+            metavar="FILE",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Simulate organisational change toward multichannel management and compare routes."""
+    from changesim.registry import load_extensions
+
+    for file in with_files or []:
+        try:
+            load_extensions(file)
+        except ImportError as error:
+            typer.echo(f"error: --with {error}", err=True)
+            raise typer.Exit(EXIT_INVALID) from None
+
+
 @app.command()
 def validate(
     files: Files,

@@ -16,7 +16,11 @@ A researcher adds a variant from a notebook without touching the core::
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
 from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -161,3 +165,73 @@ def install_registrations(registrations: list[tuple[str, str, Any]]) -> None:
     """Register ``registrations`` (from :func:`user_registrations` in another process) here."""
     for key, name, item in registrations:
         REGISTRIES[key].register(name)(item)
+
+
+def load_extensions(path: str | Path) -> ModuleType:
+    """Import the Python file ``path``, whose top level registers rules, networks, routes or
+    interventions (``@changesim.register_rule("name")`` and the like): the command line's
+    ``--with`` option.
+
+    The module is named after the file (``my_rules.py`` -> ``my_rules``) and kept in
+    ``sys.modules``; loading the file again runs it again (its registrations replace the
+    earlier ones). Dask is told to send the file's functions to its workers as code
+    (``cloudpickle.register_pickle_by_value``), since the workers cannot import it.
+
+    Returns
+    -------
+    types.ModuleType
+        The module.
+
+    Raises
+    ------
+    ImportError
+        For a file that is missing or not a ``.py`` file, one whose name another imported
+        module already has, or one whose code raises: the message names the file, and for
+        an error in the code its type, message and line.
+    """
+    file = Path(path).resolve()
+    if file.suffix != ".py" or not file.is_file():
+        raise ImportError(f"{path}: not a Python file (.py) that exists")
+    name = file.stem
+    known = sys.modules.get(name)
+    if known is not None and Path(getattr(known, "__file__", "") or "").resolve() != file:
+        raise ImportError(
+            f"{path}: a module named {name!r} is already imported "
+            f"(from {getattr(known, '__file__', 'built in')}); rename the file"
+        )
+    spec = importlib.util.spec_from_file_location(name, file)
+    assert spec is not None  # a .py file always has a spec and a loader
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        del sys.modules[name]
+        line = _line_in(error, file)
+        where = f" (line {line})" if line is not None else ""
+        raise ImportError(f"{path}{where}: {type(error).__name__}: {error}") from error
+    _send_as_code(module)
+    return module
+
+
+def _line_in(error: BaseException, file: Path) -> int | None:
+    """The last line of ``file`` in the traceback of ``error`` (or of a syntax error)."""
+    if isinstance(error, SyntaxError) and error.filename and Path(error.filename) == file:
+        return error.lineno
+    line = None
+    trace = error.__traceback__
+    while trace is not None:
+        if Path(trace.tb_frame.f_code.co_filename) == file:
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
+
+
+def _send_as_code(module: ModuleType) -> None:
+    """Have cloudpickle (Dask's pickler) send ``module``'s functions by value."""
+    try:
+        import cloudpickle
+    except ImportError:  # without Dask there are no workers that need it
+        return
+    cloudpickle.register_pickle_by_value(module)

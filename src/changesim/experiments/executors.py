@@ -9,6 +9,7 @@ depend on the executor: every item carries its own seeds.
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -109,14 +110,27 @@ class WithRegistrations:
     networks, routes, interventions registered there) are registered in the worker too.
 
     A Dask worker is a fresh process: it has changesim's built-ins, but not a rule registered in
-    a notebook, whose module it cannot import. Dask pickles these by value (cloudpickle).
+    a notebook, whose module it cannot import. ``registrations`` are therefore pickled here with
+    cloudpickle, which writes functions of ``__main__`` and of files loaded by
+    :func:`changesim.load_extensions` as code (Dask itself would pickle this wrapper with the
+    standard pickle, by reference).
     """
 
     function: Callable[[Any], Any]
-    registrations: list[tuple[str, str, Any]]
+    registrations: bytes
+
+    @classmethod
+    def of(cls, function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """``function`` wrapped with this process's user registrations; as it is without."""
+        registrations = user_registrations()
+        if not registrations:
+            return function
+        import cloudpickle
+
+        return cls(function, cloudpickle.dumps(registrations))
 
     def __call__(self, item: Any) -> Any:
-        install_registrations(self.registrations)
+        install_registrations(pickle.loads(self.registrations))
         return self.function(item)
 
 
@@ -163,9 +177,7 @@ class DaskExecutor:
     ) -> Iterator[tuple[int, Any]]:
         from distributed import as_completed
 
-        registrations = user_registrations()
-        if registrations:
-            function = WithRegistrations(function, registrations)
+        function = WithRegistrations.of(function)
         queue = enumerate(items)
         index_of: dict[Any, int] = {}
         first = []
