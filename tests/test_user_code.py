@@ -151,3 +151,25 @@ def test_its_rule_reaches_dask_workers_from_the_command_line(
         .sort_values(["design_point"])
         .reset_index(drop=True),
     )
+
+
+def test_the_browser_views_server_loads_the_same_files(
+    user_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``changesim --with rules.py app`` serves the page from a child process: the files go
+    to it in its environment and are loaded before the page is built."""
+    import importlib
+
+    from changesim.app import server
+
+    scenario = scenario_file(tmp_path)
+    changesim.load_extensions(write(user_file))
+    env = server.environment(scenario)
+    assert env[server.WITH_VARIABLE] == str(user_file.resolve())
+    RULES.unregister("half_bass_file")  # as in a fresh process
+    sys.modules.pop(user_file.stem)
+    monkeypatch.setenv(server.SCENARIO_VARIABLE, env[server.SCENARIO_VARIABLE])
+    monkeypatch.setenv(server.WITH_VARIABLE, env[server.WITH_VARIABLE])
+    served = importlib.reload(importlib.import_module("changesim.app.served"))
+    assert "half_bass_file" in RULES
+    assert served.page is not None

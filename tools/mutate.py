@@ -53,6 +53,7 @@ MODULES: dict[str, list[str]] = {
     "build/banded.py": ["tests/build/test_banded.py"],
     "experiments/plans/progress.py": ["tests/experiments/test_plan_progress.py"],
     "experiments/provenance.py": ["tests/experiments/test_provenance.py"],
+    "registry.py": ["tests/test_user_code.py", "tests/experiments/test_provenance.py"],
     "model/exposure.py": ["tests/model/test_exposure.py"],
     "model/influence.py": [
         "tests/model/test_influence.py",

@@ -167,6 +167,16 @@ def install_registrations(registrations: list[tuple[str, str, Any]]) -> None:
         REGISTRIES[key].register(name)(item)
 
 
+#: The files :func:`load_extensions` imported in this process, in order, each once.
+_LOADED: list[Path] = []
+
+
+def loaded_extension_files() -> list[Path]:
+    """The files :func:`load_extensions` has imported in this process (for a child process
+    that must load them too, such as the browser view's server)."""
+    return list(_LOADED)
+
+
 def load_extensions(path: str | Path) -> ModuleType:
     """Import the Python file ``path``, whose top level registers rules, networks, routes or
     interventions (``@changesim.register_rule("name")`` and the like): the command line's
@@ -212,6 +222,8 @@ def load_extensions(path: str | Path) -> ModuleType:
         where = f" (line {line})" if line is not None else ""
         raise ImportError(f"{path}{where}: {type(error).__name__}: {error}") from error
     _send_as_code(module)
+    if file not in _LOADED:
+        _LOADED.append(file)
     return module
 
 

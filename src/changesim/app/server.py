@@ -17,6 +17,9 @@ from pathlib import Path
 SERVED_MODULE = "changesim.app.served"
 #: Environment variable naming the scenario file for :data:`SERVED_MODULE`.
 SCENARIO_VARIABLE = "CHANGESIM_APP_SCENARIO"
+#: Environment variable listing (``os.pathsep`` between them) the files of the user's own
+#: rules, networks, routes and interventions (``changesim --with``) for the served module.
+WITH_VARIABLE = "CHANGESIM_APP_WITH"
 LOCALHOST = "127.0.0.1"
 
 
@@ -38,9 +41,13 @@ def command(host: str = LOCALHOST, port: int = 8765) -> list[str]:
 
 
 def environment(scenario: Path) -> dict[str, str]:
-    """The child's environment: the scenario, and no telemetry (the page works offline)."""
+    """The child's environment: the scenario, the files of the user's own code loaded in this
+    process (:func:`changesim.load_extensions`), and no telemetry (the page works offline)."""
+    from changesim.registry import loaded_extension_files
+
     env = dict(os.environ)
     env[SCENARIO_VARIABLE] = str(scenario.resolve())
+    env[WITH_VARIABLE] = os.pathsep.join(str(f) for f in loaded_extension_files())
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     return env
 
