@@ -13,6 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 import changesim
+from changesim import registry
 from changesim.cli import EXIT_INVALID, app
 from changesim.registry import RULES
 from tests.builders import BO, WEB, org
@@ -29,9 +30,11 @@ def half_bass(inputs):
 
 
 @pytest.fixture
-def user_file(tmp_path: Path) -> Iterator[Path]:
+def user_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """``tmp_path/user_rules_for_test.py`` registering ``half_bass_file`` (written by the test
-    with :func:`write`); the rule and the module are removed afterwards."""
+    with :func:`write`); the rule, the module and the record of loaded files are as before
+    afterwards."""
+    monkeypatch.setattr(registry, "_LOADED", [])
     path = tmp_path / "user_rules_for_test.py"
     yield path
     sys.modules.pop(path.stem, None)

@@ -132,7 +132,10 @@ def test_written_plans_load_and_run(searched) -> None:
     assert cli.exit_code == 0, cli.output
     assert (folder / "run" / "summary.json").is_file()
     assert (folder / "out" / "front.png").stat().st_size > 0
-    assert "plan-01" in (folder / "out" / "report.md").read_text(encoding="utf-8")
+    report = (folder / "out" / "report.md").read_text(encoding="utf-8")
+    assert "plan-01" in report
+    assert "](front.png)" in report  # the figure beside it, shown in the report
+    assert "](front.png)" not in result.report()  # no figure named, none shown
 
 
 def test_a_resumed_search_continues_from_its_stored_trials(tmp_path: Path, searched) -> None:

@@ -78,9 +78,10 @@ def plan_yaml(search: PlanSearch, row: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def markdown_report(search: PlanSearch) -> str:
+def markdown_report(search: PlanSearch, figure: str | None = None) -> str:
     """The report of ``search``: the question, the reported plans, the comparison with the
-    routes on the same seeds, and how the numbers were made."""
+    routes on the same seeds, and how the numbers were made; ``figure`` (a file name beside
+    the report, e.g. ``front.png``) is shown under the reported plans."""
     problem = search.problem
     spec = problem.spec
     names = spec.objective_names()
@@ -132,6 +133,8 @@ def markdown_report(search: PlanSearch) -> str:
             ],
         )
         out += ["", *search.progress.lines()]
+    if figure is not None:
+        out += ["", f"![Every plan tried, the reported plans and the routes]({figure})"]
     out += ["", "## Compared with the routes as written, on the same seeds", ""]
     header = [
         "",

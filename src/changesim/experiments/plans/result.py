@@ -142,10 +142,11 @@ class PlanSearch:
             )
         }
 
-    def report(self) -> str:
+    def report(self, figure: str | None = None) -> str:
         """A Markdown report: the question, the reported plans, the comparison with the
-        routes, and how the numbers were made."""
-        return markdown_report(self)
+        routes, and how the numbers were made; ``figure`` names an image file beside the
+        report to show (``save`` passes ``front.png``)."""
+        return markdown_report(self, figure)
 
     def save(self, out: str | Path, *, figures: bool = True) -> list[Path]:
         """Write front.csv, trials.csv, comparison.csv, report.md, front.png and one scenario
@@ -163,7 +164,7 @@ class PlanSearch:
             "trials.csv": self.trials,
             "comparison.csv": self.comparison,
         }
-        texts = {"report.md": self.report()}
+        texts = {"report.md": self.report("front.png" if figures else None)}
         written = write_outputs(folder, tables, texts, self.figures() if figures else None)
         plans = folder / "plans"
         shutil.rmtree(plans, ignore_errors=True)
