@@ -176,3 +176,44 @@ def test_the_browser_views_server_loads_the_same_files(
     served = importlib.reload(importlib.import_module("changesim.app.served"))
     assert "half_bass_file" in RULES
     assert served.page is not None
+
+
+def test_a_worker_without_the_users_module_says_so(tmp_path: Path) -> None:
+    """A rule imported from a module on this process's path only (not loaded with --with) is
+    sent by name; the Dask worker cannot import it and the sweep stops with a message saying
+    what to do, not a hang or a traceback from inside Dask."""
+    from changesim.experiments.executors import DaskExecutor
+    from changesim.experiments.sweeps import sweep
+
+    package = tmp_path / "only_here"
+    package.mkdir()
+    write(package / "rules_only_here.py", name="half_bass_only_here")
+    sys.path.insert(0, str(package))
+    import rules_only_here  # noqa: F401  (registers the rule)
+
+    sys.path.remove(str(package))  # the workers start without it (spawned with our sys.path)
+
+    try:
+        scenario_file(tmp_path, rule="half_bass_only_here")
+        experiment = {
+            "name": "a module the workers lack",
+            "routes": ["scenario.yaml"],
+            "factors": {"adoption.q": {"values": [0.2, 0.4]}},
+            "design": {"kind": "grid"},
+            "replications": 1,
+        }
+        path = tmp_path / "experiment.yaml"
+        path.write_text(yaml.safe_dump(experiment), encoding="utf-8")
+        executor = DaskExecutor(local_workers=1)
+        try:
+            with pytest.raises(
+                ImportError, match="a worker could not load your own rules"
+            ) as caught:
+                sweep(path, tmp_path / "out", executor=executor)
+        finally:
+            executor.close()
+        assert "No module named 'rules_only_here'" in str(caught.value)
+        assert "--with" in str(caught.value)
+    finally:
+        RULES.unregister("half_bass_only_here")
+        sys.modules.pop("rules_only_here", None)

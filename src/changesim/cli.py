@@ -87,7 +87,7 @@ def _guard[R](action: Callable[[], R]) -> R:
         return action()
     except ScenarioError as error:
         _fail(error.problems)
-    except OSError as error:
+    except (OSError, ImportError) as error:  # ImportError: e.g. user code a worker lacks
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
 

@@ -130,7 +130,16 @@ class WithRegistrations:
         return cls(function, cloudpickle.dumps(registrations))
 
     def __call__(self, item: Any) -> Any:
-        install_registrations(pickle.loads(self.registrations))
+        try:
+            registrations = pickle.loads(self.registrations)
+        except Exception as error:  # e.g. a module of the user's that the worker lacks
+            raise ImportError(
+                "a worker could not load your own rules, networks, routes or interventions "
+                f"({type(error).__name__}: {error}): install their module where the workers "
+                "run, or load the file with --with (changesim.load_extensions), which sends "
+                "its code"
+            ) from None
+        install_registrations(registrations)
         return self.function(item)
 
 
