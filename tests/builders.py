@@ -135,3 +135,30 @@ def cutover(result: changesim.RunResult, unit: str) -> int:
 def share_sd(n: float) -> float:
     """Largest binomial sd of a weekly channel share over n contacts (at share 0.5)."""
     return float(np.sqrt(0.25 / n))
+
+
+def two_point_experiment(folder: Path, route: str, name: str = "test sweep") -> Path:
+    """``folder/experiment.yaml``: the route file ``route`` (in ``folder``) at ``adoption.q``
+    0.2 and 0.4, one replication each."""
+    data = {
+        "name": name,
+        "routes": [route],
+        "factors": {"adoption.q": {"values": [0.2, 0.4]}},
+        "design": {"kind": "grid"},
+        "replications": 1,
+    }
+    path = folder / "experiment.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def plan_trials(
+    values: list[Any], names: tuple[str, ...] = ("weeks_to_80",), **columns: Any
+) -> pd.DataFrame:
+    """A plan search's trials table numbered from 0, a column per objective in ``names``, all
+    complete and feasible unless ``columns`` (``state``, ``feasible``) say otherwise."""
+    table = pd.DataFrame(values, columns=names)
+    table.insert(0, "trial", range(len(values)))
+    table["state"] = columns.pop("state", ["complete"] * len(values))
+    table["feasible"] = columns.pop("feasible", [True] * len(values))
+    return table

@@ -16,7 +16,7 @@ import changesim
 from changesim import registry
 from changesim.cli import EXIT_INVALID, app
 from changesim.registry import RULES
-from tests.builders import BO, WEB, org
+from tests.builders import BO, WEB, org, two_point_experiment
 
 RULES_FILE = """\
 import changesim
@@ -131,15 +131,8 @@ def test_its_rule_reaches_dask_workers_from_the_command_line(
 ) -> None:
     """The workers cannot import the file: its functions go to them as code."""
     scenario_file(tmp_path)
-    experiment = {
-        "name": "with a file",
-        "routes": ["scenario.yaml"],
-        "factors": {"adoption.q": {"values": [0.2, 0.4]}},
-        "design": {"kind": "grid"},
-        "replications": 1,
-    }
-    (tmp_path / "experiment.yaml").write_text(yaml.safe_dump(experiment), encoding="utf-8")
-    args = ["--with", str(write(user_file)), "sweep", str(tmp_path / "experiment.yaml")]
+    experiment = two_point_experiment(tmp_path, "scenario.yaml")
+    args = ["--with", str(write(user_file)), "sweep", str(experiment)]
     here = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "here"), "--workers", "1"])
     assert here.exit_code == 0, here.output
     there = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "there"), "--dask-local", "1"])
@@ -195,15 +188,7 @@ def test_a_worker_without_the_users_module_says_so(tmp_path: Path) -> None:
 
     try:
         scenario_file(tmp_path, rule="half_bass_only_here")
-        experiment = {
-            "name": "a module the workers lack",
-            "routes": ["scenario.yaml"],
-            "factors": {"adoption.q": {"values": [0.2, 0.4]}},
-            "design": {"kind": "grid"},
-            "replications": 1,
-        }
-        path = tmp_path / "experiment.yaml"
-        path.write_text(yaml.safe_dump(experiment), encoding="utf-8")
+        path = two_point_experiment(tmp_path, "scenario.yaml")
         executor = DaskExecutor(local_workers=1)
         try:
             with pytest.raises(

@@ -3,15 +3,13 @@ or the Pareto front came from among the trials, on hand-made trial tables."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-import pandas as pd
 import pytest
 
 from changesim.experiments.plans import PlanSpec
 from changesim.experiments.plans.progress import search_progress
 from changesim.experiments.plans.scoring import reported_front
+from tests.builders import plan_trials
 
 TWO = {"weeks_to_80": "minimise", "final_adopted_share": "maximise"}
 
@@ -29,19 +27,10 @@ def spec(batch: int = 4, **objectives: str) -> PlanSpec:
     )
 
 
-def trials(values: list[Any], names: tuple[str, ...] = ("weeks_to_80",), **columns: Any):
-    """Trials numbered from 0, complete and feasible unless ``columns`` say otherwise."""
-    table = pd.DataFrame(values, columns=names)
-    table.insert(0, "trial", range(len(values)))
-    table["state"] = columns.pop("state", ["complete"] * len(values))
-    table["feasible"] = columns.pop("feasible", [True] * len(values))
-    return table
-
-
 def test_the_best_is_the_reported_best_and_the_trials_after_it_are_counted() -> None:
     # best (1.0) at trial 3; trial 9 is better but over the budget; trial 10 failed
     values = [5.0, 4.0, 3.0, 1.0, 2.0, 1.0, 6.0, 7.0, 3.0, 0.5, np.nan, 2.0]
-    table = trials(
+    table = plan_trials(
         values,
         feasible=[True] * 9 + [False, False, True],
         state=["complete"] * 10 + ["fail", "complete"],
@@ -60,7 +49,7 @@ def test_the_best_is_the_reported_best_and_the_trials_after_it_are_counted() -> 
 def test_one_objective_settles_once_a_whole_batch_found_nothing_better(
     batch: int, settled: bool
 ) -> None:
-    table = trials([5.0, 4.0, 3.0, 2.0, 1.0, 3.0, 2.0, 4.0, 5.0])  # best at trial 4, 4 after
+    table = plan_trials([5.0, 4.0, 3.0, 2.0, 1.0, 3.0, 2.0, 4.0, 5.0])  # best at trial 4, 4 after
     progress = search_progress(spec(batch=batch), table)
     assert progress.since_best == 4
     assert progress.settled is settled
@@ -68,7 +57,7 @@ def test_one_objective_settles_once_a_whole_batch_found_nothing_better(
 
 
 def test_a_maximised_objective_finds_the_largest() -> None:
-    table = trials([0.2, 0.9, 0.5, 0.1], names=("final_adopted_share",))
+    table = plan_trials([0.2, 0.9, 0.5, 0.1], names=("final_adopted_share",))
     progress = search_progress(spec(batch=2, final_adopted_share="maximise"), table)
     assert progress.best_trial == 1
     assert progress.since_best == 2
@@ -78,7 +67,7 @@ def test_a_maximised_objective_finds_the_largest() -> None:
 def test_no_plan_within_the_budget_has_no_best_and_has_not_settled(objectives) -> None:
     values = [(1.0, 0.5), (2.0, 0.4), (3.0, 0.3), (4.0, 0.2), (5.0, 0.1)]
     names = tuple(objectives)
-    table = trials([v[: len(names)] for v in values], names=names, feasible=[False] * 5)
+    table = plan_trials([v[: len(names)] for v in values], names=names, feasible=[False] * 5)
     progress = search_progress(spec(batch=2, **objectives), table)
     assert (progress.tried, progress.batch, progress.objectives) == (5, 2, len(names))
     assert progress.best_trial is None
@@ -88,7 +77,7 @@ def test_no_plan_within_the_budget_has_no_best_and_has_not_settled(objectives) -
 
 
 def test_a_front_of_one_plan_is_reported() -> None:
-    table = trials([(1, 0.9), (2, 0.5), (3, 0.1)], names=tuple(TWO))  # trial 0 beats both
+    table = plan_trials([(1, 0.9), (2, 0.5), (3, 0.1)], names=tuple(TWO))  # trial 0 beats both
     progress = search_progress(spec(batch=2, **TWO), table)
     assert (progress.front, progress.front_from_last_batch) == (1, 0)
     assert progress.settled
@@ -98,7 +87,7 @@ def test_a_front_of_one_plan_is_reported() -> None:
 def test_several_objectives_count_the_front_plans_from_the_last_batch() -> None:
     # Front: trials 0 (0 weeks, 0.0), 2 (3, 0.3), 5 (6, 0.6); 1, 3, 4 and 6 are dominated.
     values = [(0, 0.0), (1, 0.0), (3, 0.3), (4, 0.2), (6, 0.5), (6, 0.6), (7, 0.6)]
-    table = trials(values, names=tuple(TWO))
+    table = plan_trials(values, names=tuple(TWO))
     progress = search_progress(spec(batch=2, **TWO), table)
     assert progress.front == 3
     assert progress.front_from_last_batch == 1  # trial 5, of the last batch (trials 5 and 6)
@@ -112,17 +101,17 @@ def test_several_objectives_count_the_front_plans_from_the_last_batch() -> None:
         "(run it again with a larger --trials; it goes on from the trials it has)."
     )
     # A later batch that adds nothing to the front settles it.
-    later = trials([*values, (8, 0.1), (9, 0.6)], names=tuple(TWO))
+    later = plan_trials([*values, (8, 0.1), (9, 0.6)], names=tuple(TWO))
     progress = search_progress(spec(batch=2, **TWO), later)
     assert (progress.front, progress.front_from_last_batch) == (3, 0)
     assert progress.settled
     assert len(progress.lines()) == 1
 
 
-def test_the_last_batch_is_of_complete_trials() -> None:
+def test_the_last_batch_is_of_complete_plan_trials() -> None:
     # Trial 5 failed: the last batch of 2 is trials 3 and 4, and trial 4 is on the front.
     values = [(5, 0.5), (4, 0.4), (5, 0.4), (6, 0.1), (1, 0.1), (0, 0.0)]
-    table = trials(values, names=tuple(TWO), state=["complete"] * 5 + ["fail"])
+    table = plan_trials(values, names=tuple(TWO), state=["complete"] * 5 + ["fail"])
     progress = search_progress(spec(batch=2, **TWO), table)
     assert progress.front == 3  # trials 0, 1 and 4 (2 is dominated by 0 and 1, 3 by 4)
     assert progress.front_from_last_batch == 1  # trial 4; trial 5 would be on it had it run

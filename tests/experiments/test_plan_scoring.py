@@ -25,6 +25,7 @@ from changesim.experiments.plans.scoring import (
     violations,
 )
 from changesim.experiments.plans.spec import Budget
+from tests.builders import plan_trials
 
 #: Seeded draws for the property checks.
 CASES = 200
@@ -279,20 +280,8 @@ def test_pareto_keeps_the_rows_nothing_beats() -> None:
 # --------------------------------------------------------------------------- reported plans
 
 
-def trials_table(
-    values: list[tuple[float, ...]], names: tuple[str, ...] = ("weeks_to_80",), **columns: Any
-) -> pd.DataFrame:
-    """Trials numbered from 0 with a column per objective in ``names``, all complete and
-    feasible unless ``columns`` say otherwise."""
-    table = pd.DataFrame(values, columns=names)
-    table.insert(0, "trial", range(len(values)))
-    table["state"] = columns.pop("state", ["complete"] * len(values))
-    table["feasible"] = columns.pop("feasible", [True] * len(values))
-    return table
-
-
 def test_the_best_plans_come_first_ties_to_the_earlier_trial() -> None:
-    trials = trials_table(
+    trials = plan_trials(
         [(5.0,), (3.0,), (np.nan,), (1.0,), (3.0,), (0.5,), (0.1,), (2.0,)],
         feasible=[True, True, True, True, True, False, True, True],
         state=["complete"] * 6 + ["fail", "complete"],
@@ -309,7 +298,7 @@ def test_the_best_plans_come_first_ties_to_the_earlier_trial() -> None:
 
 
 def test_a_maximised_objective_ranks_the_largest_first_except_under_regret() -> None:
-    trials = trials_table([(0.2,), (0.9,), (0.5,)], names=("final_adopted_share",))
+    trials = plan_trials([(0.2,), (0.9,), (0.5,)], names=("final_adopted_share",))
     share = {"final_adopted_share": "maximise"}
     assert list(reported_front(plan_spec(objectives=share), trials)["trial"]) == [1, 2, 0]
     regret = plan_spec(objectives=share, robustness={"measure": "regret"})
@@ -320,7 +309,7 @@ def test_several_objectives_report_the_front_thinned_evenly_along_the_first() ->
     spec = plan_spec(objectives={"weeks_to_80": "minimise", "final_adopted_share": "maximise"})
     # seven plans on the front (slower is better adopted), two dominated, one infeasible
     on_front = [(float(w), 0.1 * w) for w in range(7)]
-    trials = trials_table(
+    trials = plan_trials(
         [*on_front[::-1], (6.0, 0.2), (3.0, 0.1), (0.0, 0.9)],
         names=("weeks_to_80", "final_adopted_share"),
         feasible=[True] * 9 + [False],
@@ -341,7 +330,7 @@ def test_several_objectives_report_the_front_thinned_evenly_along_the_first() ->
 
 @pytest.mark.parametrize("names", [("weeks_to_80",), ("weeks_to_80", "final_adopted_share")])
 def test_no_feasible_plan_gives_an_empty_front_with_its_columns(names: tuple[str, ...]) -> None:
-    trials = trials_table([(1.0, 0.5)[: len(names)]] * 2, names=names, feasible=[False, False])
+    trials = plan_trials([(1.0, 0.5)[: len(names)]] * 2, names=names, feasible=[False, False])
     front = reported_front(plan_spec(objectives=dict.fromkeys(names)), trials)
     assert front.empty
     assert list(front.columns) == ["rank", "plan", *trials.columns]

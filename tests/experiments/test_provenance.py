@@ -19,7 +19,7 @@ from changesim.experiments.provenance import extensions
 from changesim.experiments.sweeps import sweep
 from changesim.model.rules import RuleInputs, bass
 from changesim.registry import INTERVENTIONS, NETWORKS, ROUTES, RULES, Registry
-from tests.builders import BO, WEB, org
+from tests.builders import BO, WEB, org, two_point_experiment
 
 
 def half_bass(inputs: RuleInputs) -> np.ndarray:
@@ -117,15 +117,6 @@ def test_a_sweep_manifest_names_them(temporary_rule, tmp_path: Path) -> None:
     temporary_rule("half_bass", half_bass)
     route = small(name="route", adoption={"rule": "half_bass"})
     (tmp_path / "route.yaml").write_text(yaml.safe_dump(route), encoding="utf-8")
-    experiment = {
-        "name": "provenance",
-        "routes": ["route.yaml"],
-        "factors": {"adoption.q": {"values": [0.2, 0.4]}},
-        "design": {"kind": "grid"},
-        "replications": 1,
-    }
-    path = tmp_path / "experiment.yaml"
-    path.write_text(yaml.safe_dump(experiment), encoding="utf-8")
-    sweep(path, tmp_path / "out", workers=1)
+    sweep(two_point_experiment(tmp_path, "route.yaml"), tmp_path / "out", workers=1)
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["extensions"] == {"adoption rule half_bass": f"{__name__}.half_bass"}
