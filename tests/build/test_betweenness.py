@@ -153,6 +153,12 @@ def test_two_nodes_or_fewer_give_zeros():
     np.testing.assert_array_equal(betweenness(adjacency_of(nx.empty_graph(1)), [0]), [0])
 
 
+def test_three_nodes_are_the_smallest_graph_with_a_node_between():
+    """A path of three: its middle lies on the one path between the ends (normalised: 1)."""
+    got = betweenness(adjacency_of(nx.path_graph(3)), np.arange(3))
+    np.testing.assert_allclose(got, [0, 1, 0], atol=1e-12)
+
+
 @pytest.mark.parametrize(
     ("sources", "message"),
     [
