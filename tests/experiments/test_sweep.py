@@ -223,10 +223,14 @@ def test_a_dask_local_cluster_gives_the_same_store(tmp_path: Path, reference: pd
     pd.testing.assert_frame_equal(result.runs, reference)
 
 
-def test_a_rule_registered_here_runs_on_dask_workers(tmp_path: Path, temporary_rule) -> None:
-    """A rule defined inside a function cannot be imported by a worker process (as one
-    defined in a notebook): the executor sends it along, and the runs are this process's."""
-    from changesim.experiments.executors import DaskExecutor
+@pytest.mark.parametrize("where", ["dask", "spawned pool"])
+def test_a_rule_registered_here_runs_on_fresh_workers(
+    tmp_path: Path, temporary_rule, where: str
+) -> None:
+    """A rule defined inside a function cannot be imported by a fresh worker process (as one
+    defined in a notebook), on Dask or in a local pool that spawns (the default on macOS and
+    Windows): the executor sends it along, and the runs are this process's."""
+    from changesim.experiments.executors import DaskExecutor, ProcessExecutor
     from changesim.model.rules import bass
 
     def half_bass(inputs):
@@ -239,7 +243,9 @@ def test_a_rule_registered_here_runs_on_dask_workers(tmp_path: Path, temporary_r
         route["adoption"]["rule"] = "half_bass_here"
         (tmp_path / name).write_text(yaml.safe_dump(route), encoding="utf-8")
     here = sweep(path, tmp_path / "here", workers=1)
-    executor = DaskExecutor(local_workers=1)
+    executor = (
+        DaskExecutor(local_workers=1) if where == "dask" else ProcessExecutor(1, start="spawn")
+    )
     try:
         there = sweep(path, tmp_path / "there", executor=executor)
     finally:

@@ -8,6 +8,7 @@ depend on the executor: every item carries its own seeds.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 from collections.abc import Callable, Iterable, Iterator
@@ -52,65 +53,14 @@ class SerialExecutor:
         """Nothing to release."""
 
 
-def _warm_up() -> None:
-    """Import the model once per worker process (Mesa and pandas take about a second)."""
-    import changesim.model.change_model  # noqa: F401
-
-
-class ProcessExecutor:
-    """A pool of local worker processes, started once and reused for every item.
-
-    Parameters
-    ----------
-    workers : int, optional
-        Number of processes; default the machine's cores.
-    """
-
-    def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or os.cpu_count() or 1
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_warm_up)
-
-    def map_unordered(
-        self, function: Callable[[Any], Any], items: Iterable[Any]
-    ) -> Iterator[tuple[int, Any]]:
-        pending: dict[Future[Any], int] = {}
-        queue = enumerate(items)
-        limit = self.workers * IN_FLIGHT_PER_WORKER
-        for index, item in queue:
-            pending[self._pool.submit(function, item)] = index
-            if len(pending) >= limit:
-                break
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                index = pending.pop(future)
-                yield index, future.result()
-                following = next(queue, None)
-                if following is not None:
-                    pending[self._pool.submit(function, following[1])] = following[0]
-
-    def close(self) -> None:
-        """Stop the worker processes."""
-        self._pool.shutdown(cancel_futures=True)
-
-
-#: Dask settings for the workers of a local cluster. Dask's default ``MALLOC_TRIM_THRESHOLD_``
-#: (64 kB) stops glibc from raising its mmap threshold, so every large numpy array of a week is
-#: mapped and unmapped again: runs were 25% slower than on a process pool (measured on the
-#: example organisation, 2 workers). The statistical profiler samples every 10 ms; off, too.
-LOCAL_WORKER_CONFIG = {
-    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
-    "distributed.worker.profile.enabled": False,
-}
-
-
 @dataclass(frozen=True)
 class WithRegistrations:
     """``function`` called in a worker after the caller's own implementations (rules,
     networks, routes, interventions registered there) are registered in the worker too.
 
-    A Dask worker is a fresh process: it has changesim's built-ins, but not a rule registered in
-    a notebook, whose module it cannot import. ``registrations`` are therefore pickled here with
+    A Dask worker, or a local worker started by ``spawn`` (the default on macOS and Windows), is a
+    fresh process: it has changesim's built-ins, but not a rule registered in a notebook, whose
+    module it cannot import. ``registrations`` are therefore pickled here with
     cloudpickle, which writes functions of ``__main__`` and of files loaded by
     :func:`changesim.load_extensions` as code (Dask itself would pickle this wrapper with the
     standard pickle, by reference).
@@ -141,6 +91,66 @@ class WithRegistrations:
             ) from None
         install_registrations(registrations)
         return self.function(item)
+
+
+def _warm_up() -> None:
+    """Import the model once per worker process (Mesa and pandas take about a second)."""
+    import changesim.model.change_model  # noqa: F401
+
+
+class ProcessExecutor:
+    """A pool of local worker processes, started once and reused for every item.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Number of processes; default the machine's cores.
+    start : {"fork", "spawn", "forkserver"}, optional
+        How the workers start (:mod:`multiprocessing`); default the platform's (``spawn`` on
+        macOS and Windows). Implementations the caller registered travel with the work
+        (:class:`WithRegistrations`), so a spawned worker has them too.
+    """
+
+    def __init__(self, workers: int | None = None, start: str | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        context = None if start is None else multiprocessing.get_context(start)
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers, initializer=_warm_up, mp_context=context
+        )
+
+    def map_unordered(
+        self, function: Callable[[Any], Any], items: Iterable[Any]
+    ) -> Iterator[tuple[int, Any]]:
+        function = WithRegistrations.of(function)
+        pending: dict[Future[Any], int] = {}
+        queue = enumerate(items)
+        limit = self.workers * IN_FLIGHT_PER_WORKER
+        for index, item in queue:
+            pending[self._pool.submit(function, item)] = index
+            if len(pending) >= limit:
+                break
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                index = pending.pop(future)
+                yield index, future.result()
+                following = next(queue, None)
+                if following is not None:
+                    pending[self._pool.submit(function, following[1])] = following[0]
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        self._pool.shutdown(cancel_futures=True)
+
+
+#: Dask settings for the workers of a local cluster. Dask's default ``MALLOC_TRIM_THRESHOLD_``
+#: (64 kB) stops glibc from raising its mmap threshold, so every large numpy array of a week is
+#: mapped and unmapped again: runs were 25% slower than on a process pool (measured on the
+#: example organisation, 2 workers). The statistical profiler samples every 10 ms; off, too.
+LOCAL_WORKER_CONFIG = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.worker.profile.enabled": False,
+}
 
 
 class DaskExecutor:
